@@ -1,0 +1,45 @@
+# Everything the project needs, installed by the project: `make run` and `make test` are all
+# the set-up a fresh machine with Python 3.11 and make needs.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+# Reinstalled whenever the declared dependencies change.
+INSTALLED := $(VENV)/.installed
+
+.PHONY: install run test lint format migrate rollback migrations bench clean
+
+install: $(INSTALLED)
+
+$(INSTALLED): pyproject.toml setup.cfg
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+run: $(INSTALLED)  ## serve the API (embedded PostgreSQL unless DATABASE_URL is set)
+	$(BIN)/python -m socialproof serve
+
+test: $(INSTALLED)  ## lint, then the whole suite (embedded PostgreSQL unless TEST_DATABASE_URL is set)
+	$(BIN)/ruff check socialproof tests
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(INSTALLED)
+	$(BIN)/ruff check socialproof tests
+	$(BIN)/ruff format --check socialproof tests
+
+format: $(INSTALLED)
+	$(BIN)/ruff format socialproof tests
+	$(BIN)/ruff check --fix socialproof tests
+
+migrate: $(INSTALLED)  ## apply pending migrations to DATABASE_URL (or the embedded server)
+	$(BIN)/python -m socialproof migrate apply
+
+rollback: $(INSTALLED)  ## roll back the last migration (COUNT=n for more, COUNT=0 for all)
+	$(BIN)/python -m socialproof migrate rollback --count $(or $(COUNT),1)
+
+migrations: $(INSTALLED)  ## list migrations, applied and pending
+	$(BIN)/python -m socialproof migrate list
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info

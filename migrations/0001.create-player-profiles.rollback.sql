@@ -1,0 +1,4 @@
+-- Drops the players table with its indexes.
+SET LOCAL lock_timeout = '5s';
+
+DROP TABLE player_profiles;

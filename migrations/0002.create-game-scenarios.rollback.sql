@@ -1,0 +1,4 @@
+-- Drops the scenarios table with its indexes.
+SET LOCAL lock_timeout = '5s';
+
+DROP TABLE game_scenarios;

@@ -1,0 +1,19 @@
+"""The application factory: the one way to build the app, for serving and for tests."""
+
+from aiohttp import web
+
+from socialproof.database import pool_context
+from socialproof.errors import error_middleware
+from socialproof.keys import settings_key
+from socialproof.routes import setup_routes
+from socialproof.serialization import MAX_BODY_BYTES
+from socialproof.settings import Settings
+
+
+def create_app(settings: Settings) -> web.Application:
+    """Build the app for `settings`, whose database URL must already be resolved."""
+    app = web.Application(middlewares=[error_middleware], client_max_size=MAX_BODY_BYTES)
+    app[settings_key] = settings
+    app.cleanup_ctx.append(pool_context)
+    setup_routes(app)
+    return app

@@ -1,0 +1,1 @@
+"""HTTP handlers, one module per resource: parse the request, call queries, respond."""

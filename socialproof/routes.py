@@ -1,0 +1,21 @@
+"""The whole API at a glance. Collections answer with and without the trailing slash."""
+
+from aiohttp import web
+
+from socialproof.handlers import players, scenarios, service
+
+
+def setup_routes(app: web.Application) -> None:
+    router = app.router
+    router.add_get("/", service.root)
+    router.add_get("/health", service.health)
+
+    for path in ("/players/", "/players"):
+        router.add_post(path, players.create_player)
+        router.add_get(path, players.list_players)
+    router.add_get("/players/{player_id}", players.get_player)
+    router.add_get("/players/{player_id}/scenarios", players.list_player_scenarios)
+
+    for path in ("/scenarios/", "/scenarios"):
+        router.add_post(path, scenarios.create_scenario)
+    router.add_get("/scenarios/{scenario_id}", scenarios.get_scenario)

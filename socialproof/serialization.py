@@ -1,0 +1,82 @@
+"""JSON in and out: the one cattrs converter (orjson underneath) and the helpers handlers call."""
+
+import re
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+import orjson
+from aiohttp import web
+from cattrs.preconf.orjson import make_converter
+
+from socialproof.errors import NotFound, PayloadTooLarge, RequestValidationError
+from socialproof.validation import MAX_BIGINT, error_item, is_request_model, make_request_hook
+
+MAX_BODY_BYTES = 1024 * 1024
+
+Model = TypeVar("Model")
+
+converter = make_converter()
+converter.register_structure_hook_factory(is_request_model, make_request_hook)
+
+
+def _timestamp(value: datetime) -> str:
+    """ISO 8601 in UTC with microseconds and a Z: 2026-11-26T10:30:00.123456Z."""
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+converter.register_unstructure_hook(datetime, _timestamp)
+
+
+def json_response(
+    data: Any, status: int = 200, headers: dict[str, str] | None = None
+) -> web.Response:
+    return web.Response(
+        body=orjson.dumps(converter.unstructure(data)),
+        status=status,
+        headers=headers,
+        content_type="application/json",
+    )
+
+
+async def parse_body(request: web.Request, cls: type[Model]) -> Model:
+    """The request's JSON body as `cls`; 413 when too large, 422 for anything malformed."""
+    if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
+        raise PayloadTooLarge(f"Request body is larger than {MAX_BODY_BYTES} bytes")
+    raw = await request.read()
+    if not raw.strip():
+        raise RequestValidationError([error_item(["body"], "missing", "Field required")])
+    try:
+        data = orjson.loads(raw)
+    except orjson.JSONDecodeError as error:
+        raise RequestValidationError(
+            [error_item(["body"], "json_invalid", f"JSON decode error: {error}")]
+        ) from None
+    return converter.structure(data, cls)
+
+
+def parse_query(request: web.Request, cls: type[Model]) -> Model:
+    """The query string as `cls`; a repeated parameter counts by its last value."""
+    query = request.rel_url.query
+    return converter.structure({key: query.getall(key)[-1] for key in query}, cls)
+
+
+_ID = re.compile(r"[+-]?[0-9]{1,30}")
+
+
+def path_id(request: web.Request, name: str, not_found: str) -> int:
+    """An id from the path: 422 when it is not an integer, 404 when no row could have it."""
+    raw = request.match_info[name]
+    if not _ID.fullmatch(raw):
+        raise RequestValidationError(
+            [
+                error_item(
+                    ["path", name],
+                    "int_parsing",
+                    "Input should be a valid integer, unable to parse string as an integer",
+                )
+            ]
+        )
+    value = int(raw)
+    if not 1 <= value <= MAX_BIGINT:
+        raise NotFound(not_found)
+    return value
