@@ -46,7 +46,7 @@ def apply(database_url: str) -> list[str]:
         return [m.id for m in todo]
 
 
-def rollback(database_url: str, count: int | None = None) -> list[str]:
+def rollback(database_url: str, count: int | None = 1) -> list[str]:
     """Roll back the last `count` applied migrations (all when None); return their ids."""
     with _backend(database_url) as backend, backend.lock():
         todo = backend.to_rollback(read_migrations(str(MIGRATIONS_DIR)))

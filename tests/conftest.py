@@ -1,0 +1,44 @@
+"""Fixtures: a real PostgreSQL (embedded, or TEST_DATABASE_URL), a migrated database for the
+run, emptied before every test, and the app built by the same factory that serves it."""
+
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+
+import pytest
+
+from socialproof import migrations
+from socialproof.app import create_app
+from socialproof.settings import Settings
+from tests import pg
+from tests.api import Client
+
+
+@pytest.fixture(scope="session")
+def server_url() -> Iterator[str]:
+    with pg.server_url() as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def database_url(server_url: str) -> Iterator[str]:
+    """This run's own database, with every migration applied."""
+    with pg.fresh_database(server_url) as url:
+        migrations.apply(url)
+        yield url
+
+
+@pytest.fixture
+def empty_tables(database_url: str) -> str:
+    pg.run(database_url, "truncate_all")
+    return database_url
+
+
+@pytest.fixture
+def settings(empty_tables: str) -> Settings:
+    return Settings(database_url=empty_tables, pool_min_size=1, pool_max_size=10, db_timeout=3.0)
+
+
+@pytest.fixture
+async def client(
+    aiohttp_client: Callable[..., Awaitable[Client]], settings: Settings
+) -> AsyncIterator[Client]:
+    yield await aiohttp_client(create_app(settings))
