@@ -73,7 +73,7 @@ class ScenarioFilter(QueryModel):
     is_successful: bool | None = attrs.field(default=None, validator=optional(boolean()))
 
 
-# Responses: built from database rows, whose columns carry the same names.
+# Responses: built from database rows, whose columns carry the same names: Model(**row).
 
 
 @attrs.frozen
@@ -83,10 +83,6 @@ class Player:
     email: str
     player_skill_rating: float
     created_at: datetime
-
-    @classmethod
-    def from_row(cls, row: Record) -> "Player":
-        return cls(**row)
 
 
 @attrs.frozen
@@ -104,4 +100,69 @@ class Scenario:
 
     @classmethod
     def from_row(cls, row: Record) -> "Scenario":
-        return cls(**row)
+        """From a row that may carry more columns than a scenario has."""
+        return cls(**{name: row[name] for name in _SCENARIO_FIELDS})
+
+
+_SCENARIO_FIELDS = tuple(field.name for field in attrs.fields(Scenario))
+
+
+@attrs.frozen
+class LeaderboardEntry:
+    rank: int
+    player_id: int
+    username: str
+    player_skill_rating: float
+
+
+@attrs.frozen
+class PlayerRank:
+    player_id: int
+    rank: int
+    player_skill_rating: float
+    total_players: int
+
+
+@attrs.frozen
+class TypeStats:
+    total: int
+    completed: int
+    succeeded: int
+
+
+@attrs.frozen
+class PlayerStats:
+    player_id: int
+    scenarios_total: int
+    scenarios_completed: int
+    scenarios_succeeded: int
+    success_rate: float | None
+    by_type: dict[str, TypeStats]
+
+    @classmethod
+    def from_rows(cls, player_id: int, rows: list[Record]) -> "PlayerStats":
+        """From per-type counts (scenario_type, total, completed, succeeded)."""
+        by_type = {
+            row["scenario_type"]: TypeStats(row["total"], row["completed"], row["succeeded"])
+            for row in rows
+        }
+        completed = sum(t.completed for t in by_type.values())
+        succeeded = sum(t.succeeded for t in by_type.values())
+        return cls(
+            player_id=player_id,
+            scenarios_total=sum(t.total for t in by_type.values()),
+            scenarios_completed=completed,
+            scenarios_succeeded=succeeded,
+            success_rate=succeeded / completed if completed else None,
+            by_type=by_type,
+        )
+
+
+@attrs.frozen
+class RatingChange:
+    scenario_id: int
+    completed_at: datetime
+    difficulty_level: int
+    is_successful: bool
+    rating_before: float
+    rating_after: float

@@ -61,3 +61,78 @@ async def create_scenario(
 
 async def get_scenario(db: Db, scenario_id: int) -> Record | None:
     return await db.fetchrow(_SCENARIOS_GET_BY_ID, scenario_id)
+
+
+# Player lifecycle
+
+_PLAYERS_UPDATE = SQL["players/update"]
+_PLAYERS_DELETE = SQL["players/delete"]
+
+
+async def update_player(
+    db: Db, player_id: int, username: str | None, email: str | None
+) -> Record | None:
+    return await db.fetchrow(_PLAYERS_UPDATE, player_id, username, email)
+
+
+async def delete_player(db: Db, player_id: int) -> bool:
+    """Whether there was such a player to delete."""
+    return await db.fetchval(_PLAYERS_DELETE, player_id) is not None
+
+
+# Results and ratings
+
+_SCENARIOS_CREATE_WITH_RESULT = SQL["scenarios/create_with_result"]
+_SCENARIOS_RECORD_RESULT = SQL["scenarios/record_result"]
+_RATINGS_LEADERBOARD = SQL["ratings/leaderboard"]
+_RATINGS_PLAYER_RANK = SQL["ratings/player_rank"]
+_RATINGS_PLAYER_STATS = SQL["ratings/player_stats"]
+_RATINGS_RATING_HISTORY = SQL["ratings/rating_history"]
+
+
+async def create_scenario_with_result(
+    db: Db,
+    player_id: int,
+    scenario_type: str,
+    content: str,
+    difficulty_level: int,
+    is_successful: bool,
+) -> Record | None:
+    """The new scenario with its result applied, or None when the player does not exist."""
+    return await db.fetchrow(
+        _SCENARIOS_CREATE_WITH_RESULT,
+        player_id,
+        scenario_type,
+        content,
+        difficulty_level,
+        is_successful,
+    )
+
+
+async def record_result(db: Db, scenario_id: int, is_successful: bool) -> Record:
+    """One row: `scenario_exists`, and the scenario's columns (id null if nothing recorded)."""
+    return await db.fetchrow(_SCENARIOS_RECORD_RESULT, scenario_id, is_successful)
+
+
+async def leaderboard(db: Db, skip: int, limit: int) -> list[Record]:
+    return await db.fetch(_RATINGS_LEADERBOARD, skip, limit)
+
+
+async def player_rank(db: Db, player_id: int) -> Record | None:
+    return await db.fetchrow(_RATINGS_PLAYER_RANK, player_id)
+
+
+async def player_stats(db: Db, player_id: int) -> list[Record] | None:
+    """Counts per scenario type ([] when none), or None when the player does not exist."""
+    rows = await db.fetch(_RATINGS_PLAYER_STATS, player_id)
+    if not rows:
+        return None
+    return [row for row in rows if row["scenario_type"] is not None]
+
+
+async def rating_history(db: Db, player_id: int) -> list[Record] | None:
+    """Results in the order applied ([] when none), or None when the player does not exist."""
+    rows = await db.fetch(_RATINGS_RATING_HISTORY, player_id)
+    if not rows:
+        return None
+    return [row for row in rows if row["scenario_id"] is not None]

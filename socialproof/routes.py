@@ -2,7 +2,7 @@
 
 from aiohttp import web
 
-from socialproof.handlers import players, scenarios, service
+from socialproof.handlers import players, ratings, scenarios, service
 
 
 def setup_routes(app: web.Application) -> None:
@@ -14,8 +14,17 @@ def setup_routes(app: web.Application) -> None:
         router.add_post(path, players.create_player)
         router.add_get(path, players.list_players)
     router.add_get("/players/{player_id}", players.get_player)
+    router.add_patch("/players/{player_id}", players.update_player)
+    router.add_delete("/players/{player_id}", players.delete_player)
     router.add_get("/players/{player_id}/scenarios", players.list_player_scenarios)
+    router.add_get("/players/{player_id}/rank", ratings.player_rank)
+    router.add_get("/players/{player_id}/stats", ratings.player_stats)
+    router.add_get("/players/{player_id}/rating-history", ratings.rating_history)
 
     for path in ("/scenarios/", "/scenarios"):
         router.add_post(path, scenarios.create_scenario)
     router.add_get("/scenarios/{scenario_id}", scenarios.get_scenario)
+    router.add_post("/scenarios/{scenario_id}/result", scenarios.record_result)
+
+    for path in ("/leaderboard", "/leaderboard/"):
+        router.add_get(path, ratings.leaderboard)

@@ -25,3 +25,23 @@ async def create_scenario(client: Client, player_id: int, **fields: Any) -> dict
     response = await client.post("/scenarios/", json=body)
     assert response.status == 201, await response.text()
     return await response.json()
+
+
+def elo(rating: float, difficulty: int, succeeded: bool) -> float:
+    """The contract's rating rule, written independently of the SQL that applies it."""
+    expected = 1 / (1 + 10 ** ((100 * difficulty - rating) / 400))
+    return rating + 32 * ((1 if succeeded else 0) - expected)
+
+
+async def record_result(client: Client, scenario_id: int, succeeded: bool) -> dict[str, Any]:
+    response = await client.post(
+        f"/scenarios/{scenario_id}/result", json={"is_successful": succeeded}
+    )
+    assert response.status == 200, await response.text()
+    return await response.json()
+
+
+async def get_json(client: Client, path: str, **params: Any) -> Any:
+    response = await client.get(path, params=params)
+    assert response.status == 200, await response.text()
+    return await response.json()

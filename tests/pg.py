@@ -14,10 +14,14 @@ from psycopg import sql
 SQL_DIR = Path(__file__).parent / "sql"
 
 
+def read(name: str) -> str:
+    """The text of a statement in tests/sql."""
+    return (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
+
+
 def test_sql(name: str, **identifiers: str) -> sql.Composed:
     """A statement from tests/sql, with {placeholders} filled in as quoted identifiers."""
-    text = (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
-    return sql.SQL(text).format(**{k: sql.Identifier(v) for k, v in identifiers.items()})
+    return sql.SQL(read(name)).format(**{k: sql.Identifier(v) for k, v in identifiers.items()})
 
 
 def with_database(url: str, database: str) -> str:

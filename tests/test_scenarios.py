@@ -104,3 +104,39 @@ async def test_scenarios_bad_paging_is_422(client: Client) -> None:
     assert response.status == 422
     locs = sorted(e["loc"] for e in (await response.json())["detail"])
     assert locs == [["query", "limit"], ["query", "skip"]]
+
+
+async def test_filter_player_scenarios_by_type_and_result(client: Client) -> None:
+    player = await create_player(client)
+    pid = player["id"]
+    won = await create_scenario(client, pid, scenario_type="a", is_successful=True)
+    lost = await create_scenario(client, pid, scenario_type="b", is_successful=False)
+    open_a = await create_scenario(client, pid, scenario_type="a")
+    path = f"/players/{pid}/scenarios"
+
+    async def ids(**params: str) -> list[int]:
+        response = await client.get(path, params=params)
+        assert response.status == 200, await response.text()
+        return [s["id"] for s in await response.json()]
+
+    assert await ids() == [won["id"], lost["id"], open_a["id"]]
+    assert await ids(scenario_type="a") == [won["id"], open_a["id"]]
+    assert await ids(is_successful="true") == [won["id"]]
+    assert await ids(is_successful="false") == [lost["id"]]
+    assert await ids(scenario_type="a", is_successful="false") == []
+    assert await ids(scenario_type="a", limit="1", skip="1") == [open_a["id"]]
+    assert await ids(scenario_type="zzz") == []
+
+
+async def test_bad_filters_are_422(client: Client) -> None:
+    player = await create_player(client)
+    response = await client.get(
+        f"/players/{player['id']}/scenarios",
+        params={"is_successful": "maybe", "scenario_type": "x" * 51},
+    )
+    assert response.status == 422
+    errors = {tuple(e["loc"]): e["type"] for e in (await response.json())["detail"]}
+    assert errors == {
+        ("query", "scenario_type"): "string_too_long",
+        ("query", "is_successful"): "bool_parsing",
+    }

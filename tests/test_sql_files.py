@@ -1,15 +1,24 @@
 """sql/ is the whole of what the service runs, and every file in it reads well in review."""
 
 import ast
+import asyncio
 import re
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
+import asyncpg
+import asyncpg.introspection
+import attrs
 import pytest
 
 import socialproof
 import socialproof.queries  # binds every statement it uses
 from socialproof import SQL_DIR
+from socialproof.app import create_app
+from socialproof.keys import db_key
+from socialproof.settings import Settings
 from socialproof.sqlfiles import SQL
+from tests.api import Client, create_player, create_scenario
 
 SQL_NAMES = sorted(SQL.names())
 PACKAGE = Path(socialproof.__file__).parent
@@ -62,3 +71,39 @@ def test_sql_file_holds_one_statement(name: str) -> None:
     ).strip()
     assert body.endswith(";")
     assert body.count(";") == 1, "one statement per file"
+
+
+async def test_every_query_the_service_runs_comes_from_sql_files(
+    aiohttp_client: Callable[..., Awaitable[Client]], settings: Settings
+) -> None:
+    """A tour of every endpoint on a one-connection pool whose connection logs each query."""
+    app = create_app(attrs.evolve(settings, pool_min_size=1, pool_max_size=1))
+    client = await aiohttp_client(app)
+    seen: list[str] = []
+    async with app[db_key].acquire() as conn:
+        conn.add_query_logger(lambda logged: seen.append(logged.query))
+
+    await client.get("/health")
+    player = await create_player(client, "user1")
+    other = await create_player(client, "user2")
+    pid = player["id"]
+    await client.get("/players/")
+    await client.get(f"/players/{pid}")
+    await client.patch(f"/players/{pid}", json={"username": "renamed"})
+    scenario = await create_scenario(client, pid)
+    await create_scenario(client, pid, is_successful=True)
+    await client.post(f"/scenarios/{scenario['id']}/result", json={"is_successful": False})
+    await client.get(f"/scenarios/{scenario['id']}")
+    for path in ("scenarios", "rank", "stats", "rating-history"):
+        assert (await client.get(f"/players/{pid}/{path}")).status == 200, path
+    await client.get("/leaderboard")
+    assert (await client.delete(f"/players/{other['id']}")).status == 204
+    await asyncio.sleep(0.05)  # query loggers are called soon after, not during, the query
+
+    ours = set(SQL.texts().values())
+    asyncpg_own = {
+        value for value in vars(asyncpg.introspection).values() if isinstance(value, str)
+    }
+    assert seen
+    assert {query for query in seen if query not in asyncpg_own} - ours == set()
+    assert ours - set(seen) == set(), "files the tour did not reach"

@@ -1,26 +1,24 @@
-"""Players: register, list, read, and a player's scenarios."""
+"""Players: register, list, read, update, delete, and a player's scenarios."""
 
 from aiohttp import web
 
 from socialproof import queries
 from socialproof.errors import PLAYER_NOT_FOUND, NotFound
 from socialproof.keys import db_key
-from socialproof.models import Page, Player, PlayerCreate, Scenario, ScenarioFilter
+from socialproof.models import Page, Player, PlayerCreate, PlayerUpdate, Scenario, ScenarioFilter
 from socialproof.serialization import json_response, parse_body, parse_query, path_id
 
 
 async def create_player(request: web.Request) -> web.Response:
     body = await parse_body(request, PlayerCreate)
     row = await queries.create_player(request.app[db_key], body.username, body.email)
-    return json_response(
-        Player.from_row(row), status=201, headers={"Location": f"/players/{row['id']}"}
-    )
+    return json_response(Player(**row), status=201, headers={"Location": f"/players/{row['id']}"})
 
 
 async def list_players(request: web.Request) -> web.Response:
     page = parse_query(request, Page)
     rows = await queries.list_players(request.app[db_key], page.skip, page.limit)
-    return json_response([Player.from_row(row) for row in rows])
+    return json_response([Player(**row) for row in rows])
 
 
 async def get_player(request: web.Request) -> web.Response:
@@ -28,7 +26,7 @@ async def get_player(request: web.Request) -> web.Response:
     row = await queries.get_player(request.app[db_key], player_id)
     if row is None:
         raise NotFound(PLAYER_NOT_FOUND)
-    return json_response(Player.from_row(row))
+    return json_response(Player(**row))
 
 
 async def list_player_scenarios(request: web.Request) -> web.Response:
@@ -45,3 +43,19 @@ async def list_player_scenarios(request: web.Request) -> web.Response:
     if rows is None:
         raise NotFound(PLAYER_NOT_FOUND)
     return json_response([Scenario.from_row(row) for row in rows])
+
+
+async def update_player(request: web.Request) -> web.Response:
+    player_id = path_id(request, "player_id", PLAYER_NOT_FOUND)
+    body = await parse_body(request, PlayerUpdate)
+    row = await queries.update_player(request.app[db_key], player_id, body.username, body.email)
+    if row is None:
+        raise NotFound(PLAYER_NOT_FOUND)
+    return json_response(Player(**row))
+
+
+async def delete_player(request: web.Request) -> web.Response:
+    player_id = path_id(request, "player_id", PLAYER_NOT_FOUND)
+    if not await queries.delete_player(request.app[db_key], player_id):
+        raise NotFound(PLAYER_NOT_FOUND)
+    return web.Response(status=204)

@@ -1,26 +1,37 @@
-"""Scenarios: create one for a player, read it."""
+"""Scenarios: create one for a player (played or not), read it, record its result."""
 
 from aiohttp import web
 
 from socialproof import queries
-from socialproof.errors import PLAYER_NOT_FOUND, SCENARIO_NOT_FOUND, NotFound
+from socialproof.errors import PLAYER_NOT_FOUND, SCENARIO_NOT_FOUND, Conflict, NotFound
 from socialproof.keys import db_key
-from socialproof.models import Scenario, ScenarioCreate
+from socialproof.models import Scenario, ScenarioCreate, ScenarioResult
 from socialproof.serialization import json_response, parse_body, path_id
 from socialproof.validation import MAX_BIGINT
+
+RESULT_ALREADY_RECORDED = "Scenario result already recorded"
 
 
 async def create_scenario(request: web.Request) -> web.Response:
     body = await parse_body(request, ScenarioCreate)
     if not 1 <= body.player_id <= MAX_BIGINT:
         raise NotFound(PLAYER_NOT_FOUND)
-    row = await queries.create_scenario(
-        request.app[db_key],
-        body.player_id,
-        body.scenario_type,
-        body.content,
-        body.difficulty_level,
-    )
+    db = request.app[db_key]
+    if body.is_successful is None:
+        row = await queries.create_scenario(
+            db, body.player_id, body.scenario_type, body.content, body.difficulty_level
+        )
+    else:
+        row = await queries.create_scenario_with_result(
+            db,
+            body.player_id,
+            body.scenario_type,
+            body.content,
+            body.difficulty_level,
+            body.is_successful,
+        )
+        if row is None:
+            raise NotFound(PLAYER_NOT_FOUND)
     return json_response(
         Scenario.from_row(row), status=201, headers={"Location": f"/scenarios/{row['id']}"}
     )
@@ -31,4 +42,17 @@ async def get_scenario(request: web.Request) -> web.Response:
     row = await queries.get_scenario(request.app[db_key], scenario_id)
     if row is None:
         raise NotFound(SCENARIO_NOT_FOUND)
+    return json_response(Scenario.from_row(row))
+
+
+async def record_result(request: web.Request) -> web.Response:
+    scenario_id = path_id(request, "scenario_id", SCENARIO_NOT_FOUND)
+    body = await parse_body(request, ScenarioResult)
+    row = await queries.record_result(request.app[db_key], scenario_id, body.is_successful)
+    if row["id"] is None:
+        raise (
+            Conflict(RESULT_ALREADY_RECORDED)
+            if row["scenario_exists"]
+            else NotFound(SCENARIO_NOT_FOUND)
+        )
     return json_response(Scenario.from_row(row))

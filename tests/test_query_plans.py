@@ -1,0 +1,57 @@
+"""The leaderboard page and a player's rank are served by indexes, not by reading the table."""
+
+import json
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import asyncpg
+import pytest
+
+from socialproof.sqlfiles import SQL
+from tests import pg
+
+# The statements are the service's own files; EXPLAIN is put in front of them here.
+EXPLAIN = "EXPLAIN (FORMAT JSON) "
+
+
+def scanned_nodes(plan: dict[str, Any]) -> Iterator[tuple[str, str]]:
+    yield plan["Node Type"], plan.get("Relation Name", "")
+    for child in plan.get("Plans", []):
+        yield from scanned_nodes(child)
+
+
+@pytest.fixture
+async def populated(empty_tables: str) -> AsyncIterator[asyncpg.Connection]:
+    pg.run(empty_tables, "populate_players")
+    pg.run(empty_tables, "vacuum_analyze_players")
+    conn = await asyncpg.connect(empty_tables)
+    try:
+        yield conn
+    finally:
+        await conn.close()
+
+
+@pytest.mark.parametrize("generic", [False, True], ids=["custom-plan", "generic-plan"])
+@pytest.mark.parametrize(
+    ("statement", "args"),
+    [
+        ("ratings/leaderboard", (0, 10)),
+        ("ratings/leaderboard", (100, 10)),
+        ("ratings/player_rank", ("top",)),
+        ("ratings/player_rank", ("median",)),
+    ],
+)
+async def test_no_sequential_scan_of_player_profiles(
+    populated: asyncpg.Connection, statement: str, args: tuple[Any, ...], generic: bool
+) -> None:
+    if args in {("top",), ("median",)}:
+        page = await populated.fetch(
+            SQL["ratings/leaderboard"], 0 if args[0] == "top" else 10_000, 1
+        )
+        args = (page[0]["player_id"],)
+    if generic:
+        await populated.execute(pg.read("force_generic_plans"))
+    (plan,) = json.loads(await populated.fetchval(EXPLAIN + SQL[statement], *args))
+    nodes = list(scanned_nodes(plan["Plan"]))
+    assert ("Seq Scan", "player_profiles") not in nodes, nodes
+    assert any(relation == "player_profiles" for _, relation in nodes)
