@@ -9,6 +9,7 @@ import signal
 import sys
 
 import attrs
+import psycopg
 from aiohttp import web
 
 from socialproof import migrations
@@ -38,10 +39,15 @@ def resolve_database(settings: Settings, migrate: bool) -> Settings:
         migrate = True
         log.info("embedded PostgreSQL running with its data in %s", settings.embedded_data_dir)
     assert settings.database_url is not None
-    if migrate:
-        for migration_id in migrations.apply(settings.database_url):
-            log.info("applied migration %s", migration_id)
-    elif todo := migrations.pending(settings.database_url):
+    try:
+        todo = migrations.pending(settings.database_url)
+        if migrate and todo:
+            for migration_id in migrations.apply(settings.database_url):
+                log.info("applied migration %s", migration_id)
+    except psycopg.OperationalError as error:
+        reason = str(error).strip().splitlines()[0]
+        sys.exit(f"error: cannot reach the database at DATABASE_URL: {reason}")
+    if todo and not migrate:
         sys.exit(
             f"error: {len(todo)} migration(s) pending on DATABASE_URL ({', '.join(todo)}); "
             "apply them with `make migrate`, or start with MIGRATE_ON_START=1"

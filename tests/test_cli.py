@@ -1,0 +1,95 @@
+"""`python -m socialproof serve` as ops run it: embedded by default, never migrating silently."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from urllib.request import Request, urlopen
+
+import orjson
+import pytest
+
+from socialproof import PROJECT_ROOT
+from tests import pg
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def service_env(**settings: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "TEST_DATABASE_URL"}}
+    return {**env, **settings}
+
+
+def call(port: int, path: str, body: dict[str, str] | None = None) -> tuple[int, object]:
+    request = Request(f"http://127.0.0.1:{port}{path}", data=orjson.dumps(body) if body else None)
+    with urlopen(request, timeout=10) as response:
+        return response.status, orjson.loads(response.read())
+
+
+@contextmanager
+def serving(env: dict[str, str]) -> Iterator[int]:
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "socialproof", "serve", "--port", str(port)],
+        env=env,
+        cwd=PROJECT_ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            assert process.poll() is None, process.communicate()[0].decode()
+            try:
+                if call(port, "/health")[0] == 200:
+                    break
+            except OSError:
+                pass
+            assert time.monotonic() < deadline, "the service did not come up"
+            time.sleep(0.2)
+        yield port
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.communicate(timeout=15)
+
+
+def test_pending_migrations_stop_start_up_with_one_clear_line(server_url: str) -> None:
+    with pg.fresh_database(server_url) as url:
+        result = subprocess.run(
+            [sys.executable, "-m", "socialproof", "serve", "--port", str(free_port())],
+            env=service_env(DATABASE_URL=url),
+            cwd=PROJECT_ROOT,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert result.returncode != 0
+        (line,) = result.stderr.strip().splitlines()
+        assert "pending" in line and "make migrate" in line
+        assert pg.run(url, "list_tables") == []
+
+
+def test_migrate_on_start_applies_them_and_serves(server_url: str) -> None:
+    with pg.fresh_database(server_url) as url:
+        with serving(service_env(DATABASE_URL=url, MIGRATE_ON_START="1")) as port:
+            assert call(port, "/players/", {"username": "ops", "email": "o@example.com"})[0] == 201
+        assert pg.run(url, "list_tables") == [("game_scenarios",), ("player_profiles",)]
+
+
+@pytest.mark.skipif(bool(os.environ.get("TEST_DATABASE_URL")), reason="runs the embedded server")
+def test_embedded_server_keeps_its_data_across_restarts(tmp_path: Path) -> None:
+    env = service_env(EMBEDDED_PG_DIR=str(tmp_path / "pgdata"))
+    with serving(env) as port:
+        status, player = call(port, "/players/", {"username": "keeper", "email": "k@example.com"})
+        assert status == 201
+    with serving(env) as port:
+        assert call(port, f"/players/{player['id']}") == (200, player)  # type: ignore[index]
