@@ -1,0 +1,136 @@
+"""The floor: the least an aiohttp + asyncpg + orjson server can do for the service's
+primary-key read and its player INSERT. Not part of the service; the bench holds the
+service's rates against this one's.
+
+It runs the service's own statements (sql/players/get_by_id.sql and sql/players/create.sql,
+read from their files), served the way the service is served by default: one process,
+uvloop, no access log, a pool whose connections skip the reset query. There is no
+validation, no error mapping, no middleware: what the service does on top of this is the
+price of its own code.
+
+Flags switch one habit at a time back to the slower choice, so the bench can weigh each
+(issue 5, point 5): --reset-query, --json=stdlib, --loop=asyncio, --access-log,
+--statement-cache-size=0, --middlewares=N.
+
+    python -m bench.floor_app --port 8100 --database-url postgresql://...
+"""
+
+import argparse
+import asyncio
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import asyncpg
+import orjson
+from aiohttp import web
+
+from socialproof import SQL_DIR
+
+GET_PLAYER = (SQL_DIR / "players" / "get_by_id.sql").read_text(encoding="utf-8").strip()
+CREATE_PLAYER = (SQL_DIR / "players" / "create.sql").read_text(encoding="utf-8").strip()
+
+pool_key = web.AppKey("pool", asyncpg.Pool)
+dumps_key = web.AppKey("dumps", Callable[[Any], bytes])
+
+NOT_FOUND = b'{"detail": "Player not found"}'
+
+
+class NoResetConnection(asyncpg.Connection):
+    """Skips asyncpg's reset query on release: nothing here changes session state."""
+
+    def get_reset_query(self) -> str:
+        return ""
+
+
+def _stdlib_dumps(value: Any) -> bytes:
+    return json.dumps(value, default=str).encode()
+
+
+async def get_player(request: web.Request) -> web.Response:
+    row = await request.app[pool_key].fetchrow(GET_PLAYER, int(request.match_info["id"]))
+    if row is None:
+        return web.Response(status=404, body=NOT_FOUND, content_type="application/json")
+    return web.Response(body=request.app[dumps_key](dict(row)), content_type="application/json")
+
+
+async def create_player(request: web.Request) -> web.Response:
+    body = orjson.loads(await request.read())
+    row = await request.app[pool_key].fetchrow(CREATE_PLAYER, body["username"], body["email"])
+    return web.Response(
+        status=201,
+        body=request.app[dumps_key](dict(row)),
+        content_type="application/json",
+        headers={"Location": f"/players/{row['id']}"},
+    )
+
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+@web.middleware
+async def passthrough(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """A middleware that does nothing: the cost of one more layer per request."""
+    return await handler(request)
+
+
+def build_app(args: argparse.Namespace) -> web.Application:
+    app = web.Application(middlewares=[passthrough] * args.middlewares)
+    app[dumps_key] = orjson.dumps if args.json == "orjson" else _stdlib_dumps
+
+    async def pool_context(app: web.Application):
+        app[pool_key] = await asyncpg.create_pool(
+            args.database_url,
+            min_size=args.pool_min,
+            max_size=args.pool_max,
+            statement_cache_size=args.statement_cache_size,
+            connection_class=asyncpg.Connection if args.reset_query else NoResetConnection,
+        )
+        yield
+        await app[pool_key].close()
+
+    app.cleanup_ctx.append(pool_context)
+    app.router.add_get("/players/{id}", get_player)
+    app.router.add_post("/players/", create_player)
+    return app
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.floor_app", description=__doc__)
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--database-url", required=True)
+    parser.add_argument("--pool-min", type=int, default=2)
+    parser.add_argument("--pool-max", type=int, default=10)
+    parser.add_argument("--reset-query", action="store_true", help="asyncpg's default class")
+    parser.add_argument("--json", choices=["orjson", "stdlib"], default="orjson")
+    parser.add_argument("--loop", choices=["uvloop", "asyncio"], default="uvloop")
+    parser.add_argument("--access-log", action="store_true", help="aiohttp's, to stderr")
+    parser.add_argument(
+        "--statement-cache-size", type=int, default=100, help="0: no prepared statement reuse"
+    )
+    parser.add_argument("--middlewares", type=int, default=0, help="pass-through middlewares")
+    args = parser.parse_args()
+
+    if args.loop == "uvloop":
+        import uvloop
+
+        loop = uvloop.new_event_loop()
+    else:
+        loop = asyncio.new_event_loop()
+    access_log = None
+    if args.access_log:
+        logging.basicConfig(level=logging.INFO, format="%(message)s")
+        access_log = logging.getLogger("aiohttp.access")
+    web.run_app(
+        build_app(args),
+        host="127.0.0.1",
+        port=args.port,
+        access_log=access_log,
+        loop=loop,
+        print=None,
+    )
+
+
+if __name__ == "__main__":
+    main()
