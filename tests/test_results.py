@@ -177,3 +177,20 @@ async def test_30_concurrent_results_for_one_player_apply_one_after_another(
     assert (await get_json(client, f"/players/{other['id']}"))["player_skill_rating"] == 500.0
     completed = [h["completed_at"] for h in history]
     assert completed == sorted(completed)
+
+
+async def test_results_racing_a_delete_of_their_player_never_fail(client: Client) -> None:
+    """Both take the player's row lock first, so they queue instead of deadlocking."""
+    player = await create_player(client)
+    scenarios = [await create_scenario(client, player["id"]) for _ in range(20)]
+    results = [
+        client.post(f"/scenarios/{s['id']}/result", json={"is_successful": True}) for s in scenarios
+    ]
+    delete = client.delete(f"/players/{player['id']}")
+    responses = await asyncio.gather(*results[:10], delete, *results[10:])
+    delete_response = responses.pop(10)
+    result_responses = responses
+    statuses = [r.status for r in result_responses]
+    assert set(statuses) <= {200, 404}, [await r.text() for r in result_responses]
+    assert delete_response.status == 204
+    assert (await client.get(f"/players/{player['id']}")).status == 404

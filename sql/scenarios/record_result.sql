@@ -47,6 +47,8 @@ WITH target AS (
     RETURNING s.id, s.player_id, s.scenario_type, s.content, s.difficulty_level, s.is_successful,
               s.created_at, s.completed_at, s.rating_before, s.rating_after
 )
-SELECT EXISTS (SELECT FROM target) AS scenario_exists, recorded.*
+-- Nothing recorded while the player row was locked means the result was there already; a
+-- player (and so scenario) gone by the time the lock was granted means 404.
+SELECT EXISTS (SELECT FROM player) AS scenario_exists, recorded.*
 FROM (VALUES (1)) AS one
 LEFT JOIN recorded ON true;
