@@ -4,6 +4,7 @@ from aiohttp import web
 
 from socialproof.database import pool_context
 from socialproof.errors import error_middleware
+from socialproof.handlers.docs import setup_docs
 from socialproof.keys import settings_key
 from socialproof.routes import setup_routes
 from socialproof.serialization import MAX_BODY_BYTES
@@ -16,4 +17,5 @@ def create_app(settings: Settings) -> web.Application:
     app[settings_key] = settings
     app.cleanup_ctx.append(pool_context)
     setup_routes(app)
+    setup_docs(app)
     return app

@@ -1,0 +1,86 @@
+"""The API as a document: the hand-written OpenAPI file as JSON, and Swagger UI to browse it.
+
+`socialproof/openapi.yaml` is read and converted once, when the app is built; `/openapi.json`
+then serves the same bytes on every request. `/docs` is a small page that loads Swagger UI from
+the assets of the `swagger-ui-bundle-v2` package (served under `/docs/static/`), so the page
+works with no internet access.
+"""
+
+from pathlib import Path
+from typing import Any
+
+import orjson
+import yaml
+from aiohttp import web
+from aiohttp.typedefs import Handler
+from swagger_ui_bundle import swagger_ui_path
+
+from socialproof.keys import openapi_key
+
+OPENAPI_PATH = Path(__file__).resolve().parent.parent / "openapi.yaml"
+SWAGGER_UI_DIR = Path(str(swagger_ui_path))
+STATIC_PREFIX = "/docs/static"
+
+# libyaml's loader when PyYAML was built with it: about ten times faster than the pure one.
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+# BaseLayout without the standalone preset: no top bar to load other documents from.
+# validatorUrl null: Swagger UI would otherwise send the document to an online validator.
+DOCS_HTML = f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+  <meta charset="utf-8">
+  <meta name="viewport" content="width=device-width, initial-scale=1">
+  <title>SocialProof API</title>
+  <link rel="stylesheet" href="{STATIC_PREFIX}/swagger-ui.css">
+  <link rel="stylesheet" href="{STATIC_PREFIX}/index.css">
+  <link rel="icon" type="image/png" href="{STATIC_PREFIX}/favicon-32x32.png" sizes="32x32">
+  <link rel="icon" type="image/png" href="{STATIC_PREFIX}/favicon-16x16.png" sizes="16x16">
+</head>
+<body>
+  <div id="swagger-ui"></div>
+  <script src="{STATIC_PREFIX}/swagger-ui-bundle.js" charset="utf-8"></script>
+  <script>
+    window.ui = SwaggerUIBundle({{
+      url: "/openapi.json",
+      dom_id: "#swagger-ui",
+      deepLinking: true,
+      validatorUrl: null,
+      presets: [SwaggerUIBundle.presets.apis],
+      layout: "BaseLayout",
+    }});
+  </script>
+</body>
+</html>
+"""
+
+
+def load_openapi(path: Path = OPENAPI_PATH) -> dict[str, Any]:
+    """The OpenAPI document as plain JSON data."""
+    with path.open(encoding="utf-8") as stream:
+        document = yaml.load(stream, Loader=_Loader)
+    if not isinstance(document, dict):
+        raise ValueError(f"{path} does not hold an OpenAPI document")
+    return document
+
+
+def _json_handler(body: bytes) -> Handler:
+    async def openapi_json(request: web.Request) -> web.Response:
+        return web.Response(body=body, content_type="application/json")
+
+    return openapi_json
+
+
+async def docs(request: web.Request) -> web.Response:
+    return web.Response(text=DOCS_HTML, content_type="text/html")
+
+
+def setup_docs(app: web.Application) -> None:
+    """Load the document into the app and register /openapi.json, /docs and its assets."""
+    document = load_openapi()
+    app[openapi_key] = document
+    # Serialized here, once: a document that JSON cannot carry fails the build, not a request.
+    body = orjson.dumps(document)
+    app.router.add_get("/openapi.json", _json_handler(body))
+    app.router.add_get("/docs", docs)
+    app.router.add_static(STATIC_PREFIX, SWAGGER_UI_DIR, name="docs_static")
