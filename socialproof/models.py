@@ -15,6 +15,7 @@ from socialproof.validation import (
     optional,
     optional_email_address,
     text,
+    whole_number,
 )
 
 USERNAME_PATTERN = r"^[A-Za-z0-9_.-]+$"
@@ -41,10 +42,12 @@ class PlayerUpdate(RequestModel):
 
 @attrs.frozen
 class ScenarioCreate(RequestModel):
-    player_id: int = attrs.field(validator=integer(-MAX_BIGINT - 1, MAX_BIGINT))
+    player_id: int = attrs.field(
+        converter=whole_number, validator=integer(-MAX_BIGINT - 1, MAX_BIGINT)
+    )
     scenario_type: str = attrs.field(validator=text(1, 50))
     content: str = attrs.field(validator=text(1, 10_000))
-    difficulty_level: int = attrs.field(validator=integer(1, 10))
+    difficulty_level: int = attrs.field(converter=whole_number, validator=integer(1, 10))
     is_successful: bool | None = attrs.field(default=None, validator=optional(boolean()))
 
 

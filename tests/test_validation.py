@@ -76,7 +76,9 @@ SCENARIO = {"player_id": 1, "scenario_type": "t", "content": "c", "difficulty_le
     [
         ({"difficulty_level": "5"}, "difficulty_level", "int_type"),
         ({"difficulty_level": True}, "difficulty_level", "int_type"),
-        ({"difficulty_level": 5.0}, "difficulty_level", "int_type"),
+        ({"difficulty_level": 5.5}, "difficulty_level", "int_from_float"),
+        ({"difficulty_level": 1e300}, "difficulty_level", "less_than_equal"),
+        ({"difficulty_level": 10.0000001}, "difficulty_level", "int_from_float"),
         ({"difficulty_level": 0}, "difficulty_level", "greater_than_equal"),
         ({"difficulty_level": 11}, "difficulty_level", "less_than_equal"),
         ({"player_id": "1"}, "player_id", "int_type"),
@@ -97,6 +99,14 @@ async def test_scenario_fields(
     assert status == 422
     error = only_error(answer)
     assert (error["loc"], error["type"]) == (["body", loc], type_)
+
+
+async def test_whole_floats_count_as_integers_as_in_fastapi(client: Client) -> None:
+    player = await create_player(client)
+    body = {**SCENARIO, "player_id": float(player["id"]), "difficulty_level": 7.0}
+    status, answer = await post(client, "/scenarios/", json=body)
+    assert status == 201
+    assert (answer["player_id"], answer["difficulty_level"]) == (player["id"], 7)
 
 
 async def test_content_of_exactly_10000_characters_is_accepted(client: Client) -> None:
