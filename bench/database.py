@@ -168,6 +168,22 @@ async def _prepare(
         await conn.close()
 
 
+async def _checkpoint(url: str) -> bool:
+    conn = await asyncpg.connect(url, command_timeout=None)
+    try:
+        await conn.execute(SQL["checkpoint"])
+    except asyncpg.InsufficientPrivilegeError:
+        return False
+    finally:
+        await conn.close()
+    return True
+
+
+def checkpoint(url: str) -> bool:
+    """CHECKPOINT now; False when this user may not."""
+    return asyncio.run(_checkpoint(url))
+
+
 def prepare_dataset(
     url: str, players: int, scenarios: int, played: float = 0.9, force: bool = False
 ) -> Dataset:

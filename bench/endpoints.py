@@ -22,6 +22,10 @@ class Endpoint:
     #: The wrk script in bench/lua, by stem.
     script: str
 
+    @property
+    def is_read(self) -> bool:
+        return self.label.startswith("GET")
+
 
 ENDPOINTS = (
     Endpoint("get_player", "GET /players/{id}", 200, "get_player"),

@@ -33,9 +33,9 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _ready(url: str) -> bool:
+def _ready(url: str, timeout: float = 2) -> bool:
     try:
-        with urllib.request.urlopen(url, timeout=2) as response:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
             return response.status == 200
     except (urllib.error.URLError, OSError):
         return False
@@ -46,6 +46,16 @@ def _tail(path: Path, lines: int = 30) -> str:
         return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
     except OSError:
         return "(no log)"
+
+
+def wait_idle(base_url: str, timeout: float = 120) -> None:
+    """Wait until GET /health answers within a second: the requests queued before it ran."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        started = time.monotonic()
+        if _ready(base_url + "/health", timeout=30) and time.monotonic() - started < 1:
+            return
+        time.sleep(0.2)
 
 
 @contextmanager

@@ -1,0 +1,6 @@
+-- checkpoint: write out what the load or the trim left dirty now, so that the checkpoint it
+-- would cause does not land in the middle of a measurement.
+--
+-- Parameters: none
+-- Needs: superuser or the pg_checkpoint role (PostgreSQL 15+); the bench goes on without it.
+CHECKPOINT;
