@@ -43,3 +43,13 @@ migrations: $(INSTALLED)  ## list migrations, applied and pending
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info
+
+# The benchmark (bench/README.md): the service under wrk next to its floors, a report in
+# bench/results/. Flags through BENCH_ARGS, e.g. make bench BENCH_ARGS="--scaling none".
+.PHONY: bench-smoke
+
+bench: $(INSTALLED)  ## measure every endpoint, the floors, workers, known wins, scaling (~10 min)
+	$(BIN)/python -m bench $(BENCH_ARGS)
+
+bench-smoke: $(INSTALLED)  ## the bench in seconds, as CI runs it: fails on errors, times nothing
+	$(BIN)/python -m bench --smoke $(BENCH_ARGS)
