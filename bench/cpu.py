@@ -11,24 +11,32 @@ from pathlib import Path
 import psutil
 
 
-def _tree_seconds(pid: int | None) -> float:
-    """User + system CPU seconds of a process and its live descendants (the service's
-    workers), 0 when it is gone."""
+def _tree(pid: int | None, skip: str | None = None) -> dict[int, float]:
+    """User + system CPU seconds of a process and of each live descendant, by pid; those
+    whose command line contains `skip` are left out."""
     if pid is None:
-        return 0.0
+        return {}
     try:
         root = psutil.Process(pid)
         processes = [root, *root.children(recursive=True)]
     except psutil.Error:
-        return 0.0
-    total = 0.0
+        return {}
+    seconds = {}
     for process in processes:
         try:
+            if skip and skip in " ".join(process.cmdline()):
+                continue
             times = process.cpu_times()
         except psutil.Error:
             continue
-        total += times.user + times.system
-    return total
+        seconds[process.pid] = times.user + times.system
+    return seconds
+
+
+def _spent(start: dict[int, float], end: dict[int, float]) -> float:
+    """CPU spent between two snapshots by the processes alive at the end (one that started
+    in between counts whole; one that exited in between is lost, never negative)."""
+    return sum(max(0.0, seconds - start.get(pid, 0.0)) for pid, seconds in end.items())
 
 
 def _children_seconds() -> float:
@@ -55,22 +63,22 @@ class CpuSample:
 
 
 class CpuMeter:
-    """Snapshots around one load run; `stop()` gives the CPU seconds each side spent."""
+    """Snapshots around one load run; `stop()` gives the CPU seconds each side spent.
+
+    PostgreSQL's side is every process of the server but autovacuum's workers, which come
+    and go on their own schedule and would land on whichever run they overlap.
+    """
 
     def __init__(self, server_pid: int | None, postmaster: int | None) -> None:
         self.server_pid = server_pid
         self.postmaster = postmaster
-        self._start = self._now()
-
-    def _now(self) -> CpuSample:
-        return CpuSample(
-            _tree_seconds(self.server_pid), _tree_seconds(self.postmaster), _children_seconds()
-        )
+        self._server = _tree(server_pid)
+        self._postgres = _tree(postmaster, skip="autovacuum")
+        self._driver = _children_seconds()
 
     def stop(self) -> CpuSample:
-        end = self._now()
         return CpuSample(
-            end.server - self._start.server,
-            end.postgres - self._start.postgres if self.postmaster else 0.0,
-            end.driver - self._start.driver,
+            _spent(self._server, _tree(self.server_pid)),
+            _spent(self._postgres, _tree(self.postmaster, skip="autovacuum")),
+            _children_seconds() - self._driver,
         )
