@@ -82,7 +82,11 @@ def test_migrate_on_start_applies_them_and_serves(server_url: str) -> None:
     with pg.fresh_database(server_url) as url:
         with serving(service_env(DATABASE_URL=url, MIGRATE_ON_START="1")) as port:
             assert call(port, "/players/", {"username": "ops", "email": "o@example.com"})[0] == 201
-        assert pg.run(url, "list_tables") == [("game_scenarios",), ("player_profiles",)]
+        assert pg.run(url, "list_tables") == [
+            ("game_scenarios",),
+            ("player_profiles",),
+            ("rating_bands",),
+        ]
 
 
 @pytest.mark.skipif(bool(os.environ.get("TEST_DATABASE_URL")), reason="runs the embedded server")

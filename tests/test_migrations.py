@@ -26,7 +26,11 @@ def test_apply_rollback_apply_on_an_empty_database(server_url: str) -> None:
 
         assert migrations.apply(url) == everything
         assert migrations.pending(url) == []
-        assert pg.run(url, "list_tables") == [("game_scenarios",), ("player_profiles",)]
+        assert pg.run(url, "list_tables") == [
+            ("game_scenarios",),
+            ("player_profiles",),
+            ("rating_bands",),
+        ]
 
         assert migrations.rollback(url) == everything[-1:]
         assert migrations.pending(url) == everything[-1:]
