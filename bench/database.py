@@ -14,9 +14,10 @@ from urllib.parse import urlsplit, urlunsplit
 import asyncpg
 import psycopg
 from psycopg import sql
+from yoyo import get_backend, read_migrations
 
 from bench import SQL_DIR
-from socialproof import migrations
+from socialproof import MIGRATIONS_DIR, migrations
 from socialproof.database import start_embedded
 from socialproof.sqlfiles import SqlFiles
 
@@ -81,22 +82,41 @@ async def _fetchval(url: str, name: str, *args: object) -> object:
         await conn.close()
 
 
+def stale_migrations(url: str) -> int:
+    """How many migrations applied to this database are no longer in migrations/ (edited or
+    renamed since): their tables and triggers would linger beside the current schema."""
+    backend = get_backend(migrations.yoyo_url(url))
+    try:
+        applied = set(backend.get_applied_migration_hashes())
+    finally:
+        backend.connection.close()
+    return len(applied - {m.hash for m in read_migrations(str(MIGRATIONS_DIR))})
+
+
+def _run_ddl(server_url: str, name: str, database: str) -> None:
+    statement = sql.SQL(SQL[name]).format(database=sql.Identifier(database))
+    with psycopg.connect(server_url, autocommit=True) as conn:
+        conn.execute(statement)
+
+
 def ensure_database(server_url: str, name: str) -> str:
-    """The URL of database `name` on the server of `server_url`, created when missing.
+    """The URL of the bench's own database `name` on the server of `server_url`: created when
+    missing, built afresh when migrations it had applied are gone.
 
     Raises BenchDatabaseError when the server does not let this user create it.
     """
+    url = with_database(server_url, name)
     if asyncio.run(_fetchval(server_url, "database_exists", name)):
-        return with_database(server_url, name)
-    statement = sql.SQL(SQL["database_create"]).format(database=sql.Identifier(name))
+        if not stale_migrations(url):
+            return url
+        _run_ddl(server_url, "database_drop", name)
     try:
-        with psycopg.connect(server_url, autocommit=True) as conn:
-            conn.execute(statement)
+        _run_ddl(server_url, "database_create", name)
     except psycopg.errors.DuplicateDatabase:
         pass  # another bench run created it meanwhile
     except psycopg.errors.InsufficientPrivilege as error:
         raise BenchDatabaseError(f"cannot create database {name!r}: {error}") from None
-    return with_database(server_url, name)
+    return url
 
 
 def migrate(url: str) -> list[str]:
