@@ -45,7 +45,7 @@ def _load_row(name: str, row: dict | None) -> list[str]:
 
 # CPU columns: microseconds of CPU per request in the server under test and in PostgreSQL
 # (all its processes), and the load driver's CPU as a share of one core.
-LOAD_HEADER = ["", "req/s", "p50 ms", "p99 ms", "errors", "app CPU us", "PG CPU us", "wrk CPU"]
+LOAD_HEADER = ["", "req/s", "p50 ms", "p99 ms", "errors", "app CPU us", "PG CPU us", "driver CPU"]
 
 
 def endpoint_table(results: dict) -> list[str]:
