@@ -4,9 +4,7 @@
 -- of players is the sum of all bands.
 --
 -- A band's count is split over 16 rows (a player counts in row id % 16), so that concurrent
--- results and sign-ups rarely wait on the same row. Statement-level triggers with transition
--- tables turn any INSERT, UPDATE or DELETE of players into one upsert, its rows in (band,
--- shard) order so that two transactions always lock them in the same order.
+-- results and sign-ups rarely wait on the same row.
 -- depends: 0003.rating-engine
 SET LOCAL lock_timeout = '5s';
 
@@ -31,50 +29,32 @@ SELECT rating_band(player_skill_rating), id % 16, count(*)
 FROM player_profiles
 GROUP BY 1, 2;
 
--- Each trigger is one upsert of per-(band, shard) changes, in that order.
-
-CREATE FUNCTION rating_bands_count_inserted() RETURNS trigger
-LANGUAGE plpgsql AS $$
-BEGIN
+-- Moving a player between bands is one upsert of two rows, lower band first, so that two
+-- transactions always take the band rows' locks in the same order.
+CREATE FUNCTION rating_bands_move(shard smallint, from_band integer, to_band integer)
+RETURNS void
+LANGUAGE sql AS $$
     INSERT INTO rating_bands AS b (band, shard, players)
-    SELECT rating_band(player_skill_rating), id % 16, count(*)
-    FROM inserted
-    GROUP BY 1, 2
-    ORDER BY 1, 2
-    ON CONFLICT (band, shard) DO UPDATE SET players = b.players + excluded.players;
-    RETURN NULL;
-END
+    SELECT move.band, rating_bands_move.shard, move.delta
+    FROM (VALUES (from_band, -1), (to_band, 1)) AS move (band, delta)
+    WHERE move.band IS NOT NULL
+    ORDER BY move.band
+    ON CONFLICT (band, shard) DO UPDATE SET players = b.players + excluded.players
 $$;
 
-CREATE FUNCTION rating_bands_count_updated() RETURNS trigger
+CREATE FUNCTION rating_bands_track() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-    INSERT INTO rating_bands AS b (band, shard, players)
-    SELECT band, shard, sum(delta)
-    FROM (
-        SELECT rating_band(player_skill_rating) AS band, id % 16 AS shard, 1 AS delta
-        FROM updated_new
-        UNION ALL
-        SELECT rating_band(player_skill_rating), id % 16, -1
-        FROM updated_old
-    ) AS moves
-    GROUP BY band, shard
-    HAVING sum(delta) <> 0
-    ORDER BY band, shard
-    ON CONFLICT (band, shard) DO UPDATE SET players = b.players + excluded.players;
-    RETURN NULL;
-END
-$$;
-
-CREATE FUNCTION rating_bands_count_deleted() RETURNS trigger
-LANGUAGE plpgsql AS $$
-BEGIN
-    INSERT INTO rating_bands AS b (band, shard, players)
-    SELECT rating_band(player_skill_rating), id % 16, -count(*)
-    FROM deleted
-    GROUP BY 1, 2
-    ORDER BY 1, 2
-    ON CONFLICT (band, shard) DO UPDATE SET players = b.players + excluded.players;
+    IF TG_OP = 'INSERT' THEN
+        PERFORM rating_bands_move((NEW.id % 16)::smallint, NULL,
+                                  rating_band(NEW.player_skill_rating));
+    ELSIF TG_OP = 'UPDATE' THEN
+        PERFORM rating_bands_move((NEW.id % 16)::smallint, rating_band(OLD.player_skill_rating),
+                                  rating_band(NEW.player_skill_rating));
+    ELSE
+        PERFORM rating_bands_move((OLD.id % 16)::smallint, rating_band(OLD.player_skill_rating),
+                                  NULL);
+    END IF;
     RETURN NULL;
 END
 $$;
@@ -87,22 +67,21 @@ BEGIN
 END
 $$;
 
+-- Row-level: a single sign-up, result or delete (the service's writes) costs one small
+-- upsert; a rating change that stays inside its band costs nothing.
 CREATE TRIGGER rating_bands_after_insert
     AFTER INSERT ON player_profiles
-    REFERENCING NEW TABLE AS inserted
-    FOR EACH STATEMENT EXECUTE FUNCTION rating_bands_count_inserted();
+    FOR EACH ROW EXECUTE FUNCTION rating_bands_track();
 
--- Transition tables cannot go with a column list, so this fires on every UPDATE; one that
--- moves no rating between bands changes nothing.
 CREATE TRIGGER rating_bands_after_update
-    AFTER UPDATE ON player_profiles
-    REFERENCING OLD TABLE AS updated_old NEW TABLE AS updated_new
-    FOR EACH STATEMENT EXECUTE FUNCTION rating_bands_count_updated();
+    AFTER UPDATE OF player_skill_rating ON player_profiles
+    FOR EACH ROW
+    WHEN (rating_band(OLD.player_skill_rating) <> rating_band(NEW.player_skill_rating))
+    EXECUTE FUNCTION rating_bands_track();
 
 CREATE TRIGGER rating_bands_after_delete
     AFTER DELETE ON player_profiles
-    REFERENCING OLD TABLE AS deleted
-    FOR EACH STATEMENT EXECUTE FUNCTION rating_bands_count_deleted();
+    FOR EACH ROW EXECUTE FUNCTION rating_bands_track();
 
 CREATE TRIGGER rating_bands_after_truncate
     AFTER TRUNCATE ON player_profiles

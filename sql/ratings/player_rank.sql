@@ -20,9 +20,9 @@ SELECT p.id AS player_id,
          + (SELECT count(*)
             FROM player_profiles AS same_band
             WHERE same_band.player_skill_rating > p.player_skill_rating
-              -- a range the index can walk; the band test below is the exact one
-              AND same_band.player_skill_rating < 10 * (rating_band(p.player_skill_rating) + 2)
-              AND rating_band(same_band.player_skill_rating) = rating_band(p.player_skill_rating)
+              -- Division rounds monotonically, so these two bounds hold exactly the higher
+              -- ratings whose rating_band() is the player's own.
+              AND same_band.player_skill_rating < 10 * (rating_band(p.player_skill_rating) + 1)
            ))::bigint AS rank,
        p.player_skill_rating,
        (SELECT sum(players)::bigint FROM rating_bands) AS total_players
