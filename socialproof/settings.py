@@ -47,7 +47,7 @@ class Settings:
     #: Server processes sharing the port (SO_REUSEPORT), each with its own loop and pool.
     workers: int = 1
     pool_min_size: int = 2
-    pool_max_size: int = 10
+    pool_max_size: int = 32
     #: Seconds to wait for a connection or a statement before answering 503.
     db_timeout: float = 4.0
     #: Apply pending migrations at start-up. Always done for the embedded server.
