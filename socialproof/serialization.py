@@ -1,7 +1,7 @@
 """JSON in and out: the one cattrs converter (orjson underneath) and the helpers handlers call."""
 
 import re
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, TypeVar
 
 import orjson
@@ -19,19 +19,18 @@ converter = make_converter()
 converter.register_structure_hook_factory(is_request_model, make_request_hook)
 
 
-def _timestamp(value: datetime) -> str:
-    """ISO 8601 in UTC with microseconds and a Z: 2026-11-26T10:30:00.123456Z."""
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-converter.register_unstructure_hook(datetime, _timestamp)
+# Timestamps go to orjson as they are (asyncpg gives them in UTC) and come out in ISO 8601
+# with a Z, 2026-11-26T10:30:00.123456Z: orjson writes them several times faster than
+# strftime would.
+converter.register_unstructure_hook(datetime, lambda value: value)
+_JSON_OPTIONS = orjson.OPT_UTC_Z
 
 
 def json_response(
     data: Any, status: int = 200, headers: dict[str, str] | None = None
 ) -> web.Response:
     return web.Response(
-        body=orjson.dumps(converter.unstructure(data)),
+        body=orjson.dumps(converter.unstructure(data), option=_JSON_OPTIONS),
         status=status,
         headers=headers,
         content_type="application/json",

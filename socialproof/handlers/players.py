@@ -42,7 +42,7 @@ async def list_player_scenarios(request: web.Request) -> web.Response:
     )
     if rows is None:
         raise NotFound(PLAYER_NOT_FOUND)
-    return json_response([Scenario.from_row(row) for row in rows])
+    return json_response([Scenario(**row) for row in rows])
 
 
 async def update_player(request: web.Request) -> web.Response:

@@ -33,7 +33,7 @@ async def create_scenario(request: web.Request) -> web.Response:
         if row is None:
             raise NotFound(PLAYER_NOT_FOUND)
     return json_response(
-        Scenario.from_row(row), status=201, headers={"Location": f"/scenarios/{row['id']}"}
+        Scenario(**row), status=201, headers={"Location": f"/scenarios/{row['id']}"}
     )
 
 
@@ -42,7 +42,7 @@ async def get_scenario(request: web.Request) -> web.Response:
     row = await queries.get_scenario(request.app[db_key], scenario_id)
     if row is None:
         raise NotFound(SCENARIO_NOT_FOUND)
-    return json_response(Scenario.from_row(row))
+    return json_response(Scenario(**row))
 
 
 async def record_result(request: web.Request) -> web.Response:
