@@ -8,5 +8,6 @@ DROP TRIGGER rating_bands_after_insert ON player_profiles;
 DROP FUNCTION rating_bands_clear();
 DROP FUNCTION rating_bands_track();
 DROP FUNCTION rating_bands_move(smallint, integer, integer);
+DROP FUNCTION rating_bands_rebuild();
 DROP TABLE rating_bands;
 DROP FUNCTION rating_band(double precision);
