@@ -9,6 +9,8 @@ import hashlib
 import os
 import time
 import warnings
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -156,6 +158,16 @@ def _fingerprint(statements: tuple[str, ...], applied: list[str], played: float)
     return digest.hexdigest()[:16]
 
 
+@asynccontextmanager
+async def _bulk(conn: asyncpg.Connection) -> AsyncIterator[None]:
+    """Bulk writes with the players' triggers off, the rating bands counted once after: the
+    triggers are made for one-row writes. Use inside a transaction."""
+    await conn.execute(SQL["rating_triggers_disable"])
+    yield
+    await conn.execute(SQL["rating_triggers_enable"])
+    await conn.execute(SQL["rating_bands_rebuild"])
+
+
 async def _prepare(
     url: str, players: int, scenarios: int, played: float, fingerprint: str, force: bool
 ) -> Dataset:
@@ -179,9 +191,10 @@ async def _prepare(
             == (players, scenarios, fingerprint)
         ):
             # Reuse: only undo what earlier runs added, so each run sees the same data.
-            await conn.execute(SQL["restore_ratings"], marker["max_scenario_id"])
-            await conn.execute(SQL["trim_extra_scenarios"], marker["max_scenario_id"])
-            await conn.execute(SQL["trim_extra_players"], marker["max_player_id"])
+            async with conn.transaction(), _bulk(conn):
+                await conn.execute(SQL["restore_ratings"], marker["max_scenario_id"])
+                await conn.execute(SQL["trim_extra_scenarios"], marker["max_scenario_id"])
+                await conn.execute(SQL["trim_extra_players"], marker["max_player_id"])
             await conn.execute(SQL["vacuum_analyze"])
             return Dataset(
                 url, players, scenarios, marker["max_player_id"], marker["max_scenario_id"], None
@@ -191,10 +204,14 @@ async def _prepare(
         steps: dict[str, float] = {}
         values = {"players": players, "scenarios": scenarios, "played": played}
         load = FULL_LOAD if scenarios else PLAYERS_ONLY_LOAD
-        for name in ("marker_clear", "truncate", *load, "vacuum_analyze"):
-            step_started = time.perf_counter()
-            await conn.execute(SQL[name], *(values[arg] for arg in LOAD_ARGS.get(name, ())))
-            steps[name] = round(time.perf_counter() - step_started, 2)
+        async with conn.transaction(), _bulk(conn):
+            for name in ("marker_clear", "truncate", *load):
+                step_started = time.perf_counter()
+                await conn.execute(SQL[name], *(values[arg] for arg in LOAD_ARGS.get(name, ())))
+                steps[name] = round(time.perf_counter() - step_started, 2)
+        step_started = time.perf_counter()
+        await conn.execute(SQL["vacuum_analyze"])
+        steps["vacuum_analyze"] = round(time.perf_counter() - step_started, 2)
         await conn.execute(SQL["marker_set"], players, scenarios, fingerprint)
         marker = await conn.fetchrow(SQL["marker_get"])
         return Dataset(

@@ -1,0 +1,6 @@
+-- rating_bands_rebuild: count every rating band afresh (the migration's own function), after
+-- a bulk load or purge ran with the triggers off.
+--
+-- Parameters: none
+-- Returns: nothing.
+SELECT rating_bands_rebuild();
