@@ -18,7 +18,9 @@ from socialproof.validation import (
     whole_number,
 )
 
-USERNAME_PATTERN = r"^[A-Za-z0-9_.-]+$"
+# Rules that more than one model applies.
+USERNAME = text(3, 32, r"^[A-Za-z0-9_.-]+$")
+SCENARIO_TYPE = text(1, 50)
 
 
 # Requests
@@ -26,7 +28,7 @@ USERNAME_PATTERN = r"^[A-Za-z0-9_.-]+$"
 
 @attrs.frozen
 class PlayerCreate(RequestModel):
-    username: str = attrs.field(validator=text(3, 32, USERNAME_PATTERN))
+    username: str = attrs.field(validator=USERNAME)
     email: str = attrs.field(converter=email_address)
 
 
@@ -34,9 +36,7 @@ class PlayerCreate(RequestModel):
 class PlayerUpdate(RequestModel):
     """A partial update: an absent or null field keeps its value."""
 
-    username: str | None = attrs.field(
-        default=None, validator=optional(text(3, 32, USERNAME_PATTERN))
-    )
+    username: str | None = attrs.field(default=None, validator=optional(USERNAME))
     email: str | None = attrs.field(default=None, converter=optional_email_address)
 
 
@@ -45,7 +45,7 @@ class ScenarioCreate(RequestModel):
     player_id: int = attrs.field(
         converter=whole_number, validator=integer(-MAX_BIGINT - 1, MAX_BIGINT)
     )
-    scenario_type: str = attrs.field(validator=text(1, 50))
+    scenario_type: str = attrs.field(validator=SCENARIO_TYPE)
     content: str = attrs.field(validator=text(1, 10_000))
     difficulty_level: int = attrs.field(converter=whole_number, validator=integer(1, 10))
     is_successful: bool | None = attrs.field(default=None, validator=optional(boolean()))
@@ -69,10 +69,8 @@ class LeaderboardPage(QueryModel):
 
 
 @attrs.frozen
-class ScenarioFilter(QueryModel):
-    skip: int = attrs.field(default=0, validator=integer(0, MAX_BIGINT))
-    limit: int = attrs.field(default=100, validator=integer(1, 1000))
-    scenario_type: str | None = attrs.field(default=None, validator=optional(text(1, 50)))
+class ScenarioFilter(Page):
+    scenario_type: str | None = attrs.field(default=None, validator=optional(SCENARIO_TYPE))
     is_successful: bool | None = attrs.field(default=None, validator=optional(boolean()))
 
 

@@ -20,6 +20,14 @@ _SCENARIOS_CREATE = SQL["scenarios/create"]
 _SCENARIOS_GET_BY_ID = SQL["scenarios/get_by_id"]
 
 
+def _of_existing_player(rows: list[Record], column: str) -> list[Record] | None:
+    """For statements that LEFT JOIN a player's rows onto the player: None when no row came
+    back (no such player), else the rows, without the all-null one a player with none gets."""
+    if not rows:
+        return None
+    return [row for row in rows if row[column] is not None]
+
+
 async def ping(db: Db) -> None:
     await db.fetchval(_PING)
 
@@ -48,9 +56,7 @@ async def list_player_scenarios(
     rows = await db.fetch(
         _PLAYERS_LIST_SCENARIOS, player_id, skip, limit, scenario_type, is_successful
     )
-    if not rows:
-        return None
-    return [row for row in rows if row["id"] is not None]
+    return _of_existing_player(rows, "id")
 
 
 async def create_scenario(
@@ -124,15 +130,9 @@ async def player_rank(db: Db, player_id: int) -> Record | None:
 
 async def player_stats(db: Db, player_id: int) -> list[Record] | None:
     """Counts per scenario type ([] when none), or None when the player does not exist."""
-    rows = await db.fetch(_RATINGS_PLAYER_STATS, player_id)
-    if not rows:
-        return None
-    return [row for row in rows if row["scenario_type"] is not None]
+    return _of_existing_player(await db.fetch(_RATINGS_PLAYER_STATS, player_id), "scenario_type")
 
 
 async def rating_history(db: Db, player_id: int) -> list[Record] | None:
     """Results in the order applied ([] when none), or None when the player does not exist."""
-    rows = await db.fetch(_RATINGS_RATING_HISTORY, player_id)
-    if not rows:
-        return None
-    return [row for row in rows if row["scenario_id"] is not None]
+    return _of_existing_player(await db.fetch(_RATINGS_RATING_HISTORY, player_id), "scenario_id")
