@@ -1,11 +1,13 @@
 """The application factory: the one way to build the app, for serving and for tests."""
 
 from aiohttp import web
+from aiohttp.typedefs import Middleware
 
 from socialproof.database import pool_context
 from socialproof.errors import error_middleware
 from socialproof.handlers.docs import setup_docs
 from socialproof.keys import settings_key
+from socialproof.limits.middleware import Limiter, limiter_key
 from socialproof.routes import setup_routes
 from socialproof.serialization import MAX_BODY_BYTES
 from socialproof.settings import Settings
@@ -13,9 +15,18 @@ from socialproof.settings import Settings
 
 def create_app(settings: Settings) -> web.Application:
     """Build the app for `settings`, whose database URL must already be resolved."""
-    app = web.Application(middlewares=[error_middleware], client_max_size=MAX_BODY_BYTES)
+    middlewares: list[Middleware] = [error_middleware]
+    limiter = Limiter.from_settings(settings)
+    if limiter is not None:
+        # Outermost, so that a refused request costs nothing and every answer carries the
+        # limit's headers; the per-account count needs the (bounded) body, so it runs last.
+        middlewares = [limiter.by_caller, *middlewares, limiter.by_account]
+    app = web.Application(middlewares=middlewares, client_max_size=MAX_BODY_BYTES)
     app[settings_key] = settings
     app.cleanup_ctx.append(pool_context)
+    if limiter is not None:
+        app[limiter_key] = limiter
+        app.cleanup_ctx.append(limiter.context)
     setup_routes(app)
     setup_docs(app)
     return app

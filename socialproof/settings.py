@@ -15,6 +15,8 @@ import cattrs
 from dotenv import dotenv_values
 
 from socialproof import PROJECT_ROOT
+from socialproof.limits.callers import TrustedProxies
+from socialproof.limits.rates import Rate, parse_rate
 
 # How settings spell true and false (case-insensitive).
 _TRUE = frozenset({"1", "true", "yes", "on"})
@@ -72,6 +74,33 @@ class Settings:
     access_log: bool = setting("ACCESS_LOG", False, "log every request")
     log_level: str = setting(
         "LOG_LEVEL", "INFO", "DEBUG, INFO, WARNING or ERROR", converter=str.upper
+    )
+    rate_limits: bool = setting("RATE_LIMITS", True, "off: no rate limit at all")
+    rate_limit_auth: Rate | None = setting(
+        "RATE_LIMIT_AUTH",
+        Rate(10, 60),
+        "sign-ups and logins per client address, and logins per account",
+    )
+    rate_limit_write: Rate | None = setting(
+        "RATE_LIMIT_WRITE", Rate(60, 60), "other writes per caller"
+    )
+    rate_limit_read: Rate | None = setting("RATE_LIMIT_READ", Rate(600, 60), "reads per caller")
+    forwarded_allow_ips: TrustedProxies = setting(
+        "FORWARDED_ALLOW_IPS",
+        TrustedProxies.parse("127.0.0.1"),
+        "proxies whose X-Forwarded-For is believed: addresses, networks, or *",
+    )
+    redis_url: str | None = setting(
+        "REDIS_URL", None, "Redis for every rate limit; unset: PostgreSQL and memory"
+    )
+    redis_key_prefix: str = setting(
+        "REDIS_KEY_PREFIX", "socialproof:limits:", "prefix of the rate limiter's Redis keys"
+    )
+    redis_timeout: float = setting(
+        "REDIS_TIMEOUT",
+        0.5,
+        "seconds to wait for Redis to connect or answer before the failure rule applies",
+        validator=at_least(0.01),
     )
 
     def __attrs_post_init__(self) -> None:
@@ -136,6 +165,8 @@ _converter.register_structure_hook(int, _number(int))
 _converter.register_structure_hook(float, _number(float))
 _converter.register_structure_hook(Path, lambda raw, _type: (PROJECT_ROOT / raw).resolve())
 _converter.register_structure_hook(str | None, lambda raw, _type: raw)
+_converter.register_structure_hook(Rate | None, lambda raw, _type: parse_rate(raw))
+_converter.register_structure_hook(TrustedProxies, lambda raw, _type: TrustedProxies.parse(raw))
 
 
 def _first_problem(group: cattrs.ClassValidationError) -> str:

@@ -34,7 +34,13 @@ def empty_tables(database_url: str) -> str:
 
 @pytest.fixture
 def settings(empty_tables: str) -> Settings:
-    return Settings(database_url=empty_tables, pool_min_size=1, pool_max_size=10, db_timeout=3.0)
+    return Settings(
+        database_url=empty_tables,
+        pool_min_size=1,
+        pool_max_size=10,
+        db_timeout=3.0,
+        rate_limits=False,  # tests that count requests turn them on
+    )
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ import socialproof.queries  # binds every statement it uses
 from socialproof import SQL_DIR
 from socialproof.app import create_app
 from socialproof.keys import db_key
+from socialproof.limits.middleware import limiter_key
 from socialproof.settings import Settings
 from socialproof.sqlfiles import SQL
 from tests.api import Client, create_player, create_scenario
@@ -73,8 +74,9 @@ def test_sql_file_holds_one_statement(name: str) -> None:
 async def test_every_query_the_service_runs_comes_from_sql_files(
     aiohttp_client: Callable[..., Awaitable[Client]], settings: Settings
 ) -> None:
-    """A tour of every endpoint on a one-connection pool whose connection logs each query."""
-    app = create_app(attrs.evolve(settings, pool_min_size=1, pool_max_size=1))
+    """A tour of every endpoint on a one-connection pool whose connection logs each query, with
+    rate limits on (the auth policy counts in PostgreSQL)."""
+    app = create_app(attrs.evolve(settings, pool_min_size=1, pool_max_size=1, rate_limits=True))
     client = await aiohttp_client(app)
     seen: list[str] = []
     async with app[db_key].acquire() as conn:
@@ -95,6 +97,7 @@ async def test_every_query_the_service_runs_comes_from_sql_files(
         assert (await client.get(f"/players/{pid}/{path}")).status == 200, path
     await client.get("/leaderboard")
     assert (await client.delete(f"/players/{other['id']}")).status == 204
+    await app[limiter_key].purge()
     await asyncio.sleep(0.05)  # query loggers are called soon after, not during, the query
 
     ours = set(SQL.texts().values())

@@ -1,0 +1,286 @@
+"""The rate limiter in front of the handlers: which policy guards each route, the store that
+counts it, and the answers: 429 with Retry-After, and the RateLimit-Policy and RateLimit fields
+of draft-ietf-httpapi-ratelimit-headers-10 on every limited response.
+
+Policies (settings RATE_LIMIT_AUTH, RATE_LIMIT_WRITE, RATE_LIMIT_READ; RATE_LIMITS=off for none):
+- auth: POST /auth/token and POST /players/ (sign-up), per client address; password logins
+  also per account (the form's username, lower-cased), so that many addresses cannot try one
+  account faster than the limit;
+- write: every other POST, PUT, PATCH and DELETE, per caller;
+- read: GET and HEAD, per caller.
+/, /health*, /metrics, /docs* and /openapi.json are never limited.
+
+A rejected request does no work: the limiter runs before the body is read (the per-account
+check after, on the already bounded body) and before the handler.
+"""
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+
+import attrs
+import orjson
+from aiohttp import web
+from aiohttp.web_urldispatcher import AbstractRoute
+
+from socialproof.errors import DATABASE_DOWN_ERRORS, DATABASE_UNAVAILABLE, error_response
+from socialproof.keys import db_key
+from socialproof.limits.callers import TrustedProxies, caller_key, client_address
+from socialproof.limits.rates import Decision, Rate, whole_seconds
+from socialproof.limits.stores import (
+    MemoryStore,
+    PostgresStore,
+    RedisStore,
+    Store,
+    StoreUnavailable,
+)
+from socialproof.settings import Settings
+
+log = logging.getLogger(__name__)
+
+AUTH, WRITE, READ = "auth", "write", "read"
+ACCOUNT = "auth-account"  # the auth policy's per-account count, a policy of its own in headers
+
+AUTH_ROUTES = frozenset({("POST", "/auth/token"), ("POST", "/players/"), ("POST", "/players")})
+ACCOUNT_ROUTES = frozenset({("POST", "/auth/token")})
+_WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+_READ_METHODS = frozenset({"GET", "HEAD"})
+_NEVER_LIMITED = ("/health", "/metrics", "/docs", "/openapi.json")
+
+# Keys are bounded: a longer caller (a forwarded address or a username) is cut, which can only
+# make the caller who sent it share a count with others.
+MAX_KEY_CHARS = 256
+
+# Expired keys are forgotten this often (memory and PostgreSQL; Redis expires its own).
+PURGE_SECONDS = 60.0
+
+#: Called with the policy's name for each refused request (the metrics module adds its counter).
+on_rejected: list[Callable[[str], None]] = []
+#: Called with the policy's name for each request whose store could not answer.
+on_store_unavailable: list[Callable[[str], None]] = []
+
+_TOO_MANY = orjson.dumps({"detail": "Too Many Requests"})
+LIMITER_UNAVAILABLE = "Rate limiter unavailable"
+
+_account_decision_key = web.RequestKey("limits_account_decision", Decision)
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def policy_of(method: str, path: str) -> str | None:
+    """The policy guarding a route, by method and path template; None: not limited."""
+    if path == "/" or path.startswith(_NEVER_LIMITED):
+        return None
+    if (method, path) in AUTH_ROUTES:
+        return AUTH
+    if method in _WRITE_METHODS:
+        return WRITE
+    if method in _READ_METHODS:
+        return READ
+    return None
+
+
+@attrs.frozen
+class Guard:
+    """A policy as one route sees it: its rate, its store, and its header values."""
+
+    name: str
+    rate: Rate
+    store: Store
+    fails_closed: bool  # when the store cannot answer: refuse (503) rather than admit
+    policy_field: str = attrs.field(
+        init=False,
+        default=attrs.Factory(
+            lambda guard: f'"{guard.name}";q={guard.rate.limit};w={guard.rate.period}',
+            takes_self=True,
+        ),
+    )
+
+    def limit_field(self, decision: Decision) -> str:
+        return f'"{self.name}";r={decision.remaining};t={whole_seconds(decision.reset_after)}'
+
+
+class Limiter:
+    """The policies of one app; `by_caller` and `by_account` are its middlewares."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.trusted: TrustedProxies = settings.forwarded_allow_ips
+        self.rates: dict[str, Rate | None] = {
+            AUTH: settings.rate_limit_auth,
+            WRITE: settings.rate_limit_write,
+            READ: settings.rate_limit_read,
+        }
+        self._guards: dict[AbstractRoute, Guard] = {}
+        self._account_guards: dict[AbstractRoute, Guard] = {}
+        self._stores: list[Store] = []
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "Limiter | None":
+        """The limiter, or None when every policy is off."""
+        limiter = cls(settings)
+        if not settings.rate_limits or not any(limiter.rates.values()):
+            return None
+        return limiter
+
+    def _build_guards(self, app: web.Application) -> None:
+        """Every route's guard, worked out once at start-up (routes added late count too)."""
+        settings = self.settings
+        if settings.redis_url is not None:
+            redis_store = RedisStore(
+                settings.redis_url, settings.redis_key_prefix, settings.redis_timeout
+            )
+            self._stores = [redis_store]
+            guards = {
+                name: Guard(name, rate, redis_store, fails_closed=name == AUTH)
+                for name, rate in self.rates.items()
+                if rate is not None
+            }
+        else:
+            # One machine, several workers: the auth policy is shared through PostgreSQL;
+            # reads and writes are counted per process at the rate divided by WORKERS.
+            postgres, memory = PostgresStore(app[db_key]), MemoryStore()
+            self._stores = [postgres, memory]
+            guards = {}
+            if (auth := self.rates[AUTH]) is not None:
+                guards[AUTH] = Guard(AUTH, auth, postgres, fails_closed=True)
+            for name in (WRITE, READ):
+                if (rate := self.rates[name]) is not None:
+                    guards[name] = Guard(
+                        name, rate.divided(settings.workers), memory, fails_closed=False
+                    )
+        account = guards.get(AUTH)
+        for route in app.router.routes():
+            method, path = route.method, route.resource.canonical if route.resource else ""
+            name = policy_of(method, path)
+            if name in guards:
+                self._guards[route] = guards[name]
+            if account is not None and (method, path) in ACCOUNT_ROUTES:
+                self._account_guards[route] = attrs.evolve(account, name=ACCOUNT)
+
+    async def context(self, app: web.Application) -> AsyncIterator[None]:
+        """cleanup_ctx: the stores and their purge live as long as the app (after the pool)."""
+        self._build_guards(app)
+        purging = asyncio.create_task(self._purge_every(PURGE_SECONDS))
+        yield
+        purging.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await purging
+        for store in self._stores:
+            if isinstance(store, RedisStore):
+                await store.close()
+
+    async def purge(self) -> None:
+        """Forget the keys whose quota is whole again, in every store."""
+        for store in self._stores:
+            try:
+                await store.purge()
+            except Exception:
+                log.warning("purging expired rate-limit keys failed", exc_info=True)
+
+    async def _purge_every(self, seconds: float) -> None:
+        while True:
+            await asyncio.sleep(seconds)
+            await self.purge()
+
+    @web.middleware
+    async def by_caller(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        """The route's policy, per caller (auth: per client address), before anything else."""
+        guard = self._guards.get(request.match_info.route)
+        if guard is None:
+            return await handler(request)
+        if guard.name == AUTH:
+            caller = f"address:{client_address(request, self.trusted)}"
+        else:
+            caller = caller_key(request, self.trusted)
+        decision = await self._take(guard, f"{guard.name}:{caller}"[:MAX_KEY_CHARS])
+        if decision is None:
+            return await handler(request)
+        if not isinstance(decision, Decision):
+            return decision
+        if not decision.admitted:
+            return _too_many(guard, decision)
+        response = await handler(request)
+        if not response.prepared:
+            account = request.get(_account_decision_key) if self._account_guards else None
+            if account is None:
+                response.headers["RateLimit-Policy"] = guard.policy_field
+                response.headers["RateLimit"] = guard.limit_field(decision)
+            else:
+                account_guard = self._account_guards[request.match_info.route]
+                response.headers["RateLimit-Policy"] = (
+                    f"{guard.policy_field}, {account_guard.policy_field}"
+                )
+                response.headers["RateLimit"] = (
+                    f"{guard.limit_field(decision)}, {account_guard.limit_field(account)}"
+                )
+        return response
+
+    @web.middleware
+    async def by_account(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        """Password logins, per account: runs after the body is read, before the handler."""
+        guard = self._account_guards.get(request.match_info.route)
+        if guard is None:
+            return await handler(request)
+        username = await _password_login_username(request)
+        if username is None:
+            return await handler(request)
+        decision = await self._take(guard, f"{ACCOUNT}:{username.lower()}"[:MAX_KEY_CHARS])
+        if decision is None:
+            return await handler(request)
+        if not isinstance(decision, Decision):
+            return decision
+        if not decision.admitted:
+            return _too_many(guard, decision)
+        request[_account_decision_key] = decision
+        return await handler(request)
+
+    async def _take(self, guard: Guard, key: str) -> Decision | web.Response | None:
+        """The store's decision; when the store cannot give one, the answer for policies that
+        fail closed (503), or None for the others: the request goes on, uncounted."""
+        try:
+            return await guard.store.take(key, guard.rate)
+        except StoreUnavailable:
+            for hook in on_store_unavailable:
+                hook(guard.name)
+            if guard.fails_closed:
+                return error_response(503, LIMITER_UNAVAILABLE, {"Retry-After": "1"})
+            return None
+        except DATABASE_DOWN_ERRORS as error:
+            log.warning("database unavailable for rate limits: %r", error)
+            for hook in on_store_unavailable:
+                hook(guard.name)
+            return error_response(503, DATABASE_UNAVAILABLE)
+
+
+limiter_key = web.AppKey("limiter", Limiter)
+
+
+async def _password_login_username(request: web.Request) -> str | None:
+    """The form's username when the body is an OAuth2 password grant, else None."""
+    if request.content_type not in {"application/x-www-form-urlencoded", "multipart/form-data"}:
+        return None
+    try:
+        form = await request.post()
+    except ValueError:
+        return None  # the handler answers a malformed form
+    username = form.get("username")
+    if form.get("grant_type") != "password" or not isinstance(username, str) or not username:
+        return None
+    return username
+
+
+def _too_many(guard: Guard, decision: Decision) -> web.Response:
+    for hook in on_rejected:
+        hook(guard.name)
+    return web.Response(
+        body=_TOO_MANY,
+        status=429,
+        content_type="application/json",
+        headers={
+            "Retry-After": str(whole_seconds(decision.retry_after)),
+            "RateLimit-Policy": guard.policy_field,
+            "RateLimit": guard.limit_field(decision),
+        },
+    )
