@@ -10,11 +10,11 @@ import sys
 
 import attrs
 import psycopg
-from aiohttp import web
 
 from socialproof import migrations
 from socialproof.app import create_app
 from socialproof.database import start_embedded
+from socialproof.limits import connections
 from socialproof.settings import Settings, SettingsError
 
 log = logging.getLogger("socialproof")
@@ -56,15 +56,7 @@ def resolve_database(settings: Settings, migrate: bool) -> Settings:
 
 
 def _serve_one(settings: Settings, reuse_port: bool) -> None:
-    web.run_app(
-        create_app(settings),
-        host=settings.host,
-        port=settings.port,
-        access_log=logging.getLogger("aiohttp.access") if settings.access_log else None,
-        reuse_port=reuse_port or None,
-        loop=_new_event_loop(),
-        print=None,
-    )
+    connections.run(create_app(settings), settings, reuse_port, _new_event_loop())
 
 
 def serve(settings: Settings) -> None:

@@ -7,6 +7,7 @@ from socialproof.database import pool_context
 from socialproof.errors import error_middleware
 from socialproof.handlers.docs import setup_docs
 from socialproof.keys import settings_key
+from socialproof.limits.bodies import body_middleware
 from socialproof.limits.middleware import Limiter, limiter_key
 from socialproof.routes import setup_routes
 from socialproof.serialization import MAX_BODY_BYTES
@@ -15,7 +16,7 @@ from socialproof.settings import Settings
 
 def create_app(settings: Settings) -> web.Application:
     """Build the app for `settings`, whose database URL must already be resolved."""
-    middlewares: list[Middleware] = [error_middleware]
+    middlewares: list[Middleware] = [error_middleware, body_middleware(settings.body_timeout)]
     limiter = Limiter.from_settings(settings)
     if limiter is not None:
         # Outermost, so that a refused request costs nothing and every answer carries the

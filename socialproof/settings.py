@@ -75,6 +75,24 @@ class Settings:
     log_level: str = setting(
         "LOG_LEVEL", "INFO", "DEBUG, INFO, WARNING or ERROR", converter=str.upper
     )
+    header_timeout: float = setting(
+        "HEADER_TIMEOUT",
+        15.0,
+        "seconds to send a request's headers, from connecting or from the previous answer",
+        validator=at_least(0.1),
+    )
+    body_timeout: float = setting(
+        "BODY_TIMEOUT",
+        30.0,
+        "seconds for a request's body to arrive whole before answering 408",
+        validator=at_least(0.1),
+    )
+    max_connections: int = setting(
+        "MAX_CONNECTIONS",
+        256,
+        "open connections per worker; more are answered 503 and closed",
+        validator=at_least(1),
+    )
     rate_limits: bool = setting("RATE_LIMITS", True, "off: no rate limit at all")
     rate_limit_auth: Rate | None = setting(
         "RATE_LIMIT_AUTH",

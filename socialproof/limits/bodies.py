@@ -1,0 +1,59 @@
+"""Request bodies a hostile client cannot use against the service: compressed bodies are
+refused (415) rather than inflated, and a body must arrive whole within BODY_TIMEOUT (408)."""
+
+import asyncio
+from collections.abc import Awaitable, Callable
+
+from aiohttp import web
+
+from socialproof.errors import error_response
+from socialproof.serialization import MAX_BODY_BYTES
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+Middleware = Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]
+
+UNSUPPORTED_ENCODING = "Content-Encoding is not supported: send the body uncompressed"
+BODY_TIMED_OUT = "Request body took too long to arrive"
+BODY_CUT = "Request body was cut short"
+
+
+def body_middleware(body_timeout: float) -> Middleware:
+    """Reads every request body before its handler, whole and within `body_timeout` seconds;
+    handlers then read it from memory (`request.read()` and `request.post()` keep it)."""
+
+    @web.middleware
+    async def read_body_first(request: web.Request, handler: Handler) -> web.StreamResponse:
+        if not request.body_exists:
+            return await handler(request)
+        # The server does not inflate bodies (auto_decompress off): a few kilobytes of gzip
+        # can inflate to gigabytes, and the contract's bodies are small JSON anyway.
+        if request.headers.get("Content-Encoding", "identity").strip().lower() != "identity":
+            return error_response(415, UNSUPPORTED_ENCODING)
+        if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
+            return error_response(413, f"Request body is larger than {MAX_BODY_BYTES} bytes")
+        try:
+            async with asyncio.timeout(body_timeout):
+                await request.read()  # over client_max_size: 413 from the error middleware
+        except (TimeoutError, ConnectionError) as error:
+            # The half-read body is referenced from the error's traceback, which the request's
+            # payload keeps: a cycle that would hold the memory until a full garbage collection.
+            _forget_traceback(error)
+            status, detail = (
+                (408, BODY_TIMED_OUT) if isinstance(error, TimeoutError) else (400, BODY_CUT)
+            )
+            response = error_response(status, detail)
+            response.force_close()  # the rest of the body may still be on its way
+            return response
+        return await handler(request)
+
+    return read_body_first
+
+
+def _forget_traceback(error: BaseException) -> None:
+    """Drop the frames `error` and the errors it came from refer to."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        current.__traceback__ = None
+        current = current.__cause__ or current.__context__

@@ -1,0 +1,134 @@
+"""Serving with connections a hostile client cannot hoard: at most MAX_CONNECTIONS open per
+process (beyond that a connection is answered 503 and closed at once), HEADER_TIMEOUT to send
+a request's headers, bodies left compressed (and refused by the body middleware), and the
+right status for oversize request lines and headers."""
+
+import asyncio
+import logging
+from typing import Any, cast
+
+from aiohttp import web
+from aiohttp.http_exceptions import BadHttpMessage, LineTooLong
+from aiohttp.web_log import AccessLogger
+from aiohttp.web_protocol import RequestHandler
+from aiohttp.web_request import BaseRequest
+
+from socialproof.settings import Settings
+
+log = logging.getLogger(__name__)
+
+# A request line (method, URL with its query string, version) may take this many bytes, a
+# header line one byte less. The two limits differ so that a line too long says which it was:
+# 414 for the URL, 431 for a header.
+MAX_REQUEST_LINE_BYTES = 8192
+MAX_HEADER_LINE_BYTES = MAX_REQUEST_LINE_BYTES - 1
+MAX_HEADERS = 128
+
+_TOO_MANY_CONNECTIONS = (
+    b"HTTP/1.1 503 Service Unavailable\r\n"
+    b"Content-Type: application/json\r\n"
+    b"Content-Length: 33\r\n"
+    b"Retry-After: 1\r\n"
+    b"Connection: close\r\n"
+    b"\r\n"
+    b'{"detail":"Too many connections"}'
+)
+
+
+class GuardedRequestHandler(RequestHandler):
+    """aiohttp's connection handler, answering an oversize request line 414 and oversize or
+    too many headers 431 (aiohttp answers 400 to both)."""
+
+    def handle_error(
+        self,
+        request: BaseRequest,
+        status: int = 500,
+        exc: BaseException | None = None,
+        message: str | None = None,
+    ) -> web.StreamResponse:
+        if isinstance(exc, LineTooLong):
+            if exc.args[1:2] == (MAX_REQUEST_LINE_BYTES,):
+                status, message = 414, "URI Too Long"
+            else:
+                status, message = 431, "Request Header Fields Too Large"
+        elif isinstance(exc, BadHttpMessage) and exc.message == "Too many headers received":
+            status, message = 431, "Request Header Fields Too Large"
+        return super().handle_error(request, status, exc, message)
+
+
+class _Refused(asyncio.Protocol):
+    """A connection over the cap: told 503 and closed, before anything is read from it."""
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        # uvloop's transports are not asyncio.Transport subclasses, but have the same methods.
+        cast(asyncio.Transport, transport).write(_TOO_MANY_CONNECTIONS)
+        transport.close()
+
+
+class GuardedSite(web.BaseSite):
+    """A TCP site whose connections are GuardedRequestHandlers, at most `max_connections`."""
+
+    def __init__(self, runner: web.AppRunner, settings: Settings, reuse_port: bool) -> None:
+        super().__init__(runner)
+        self._settings = settings
+        self._reuse_port = reuse_port or None
+        access_log = logging.getLogger("aiohttp.access") if settings.access_log else None
+        self._handler_options: dict[str, Any] = {
+            "keepalive_timeout": settings.header_timeout,
+            "auto_decompress": False,
+            "max_line_size": MAX_REQUEST_LINE_BYTES,
+            "max_field_size": MAX_HEADER_LINE_BYTES,
+            "max_headers": MAX_HEADERS,
+            "access_log_class": AccessLogger,
+            "access_log": access_log,
+        }
+
+    @property
+    def name(self) -> str:
+        return f"http://{self._settings.host}:{self._settings.port}"
+
+    def _new_connection(self) -> asyncio.Protocol:
+        server = self._runner.server
+        assert server is not None
+        if len(server.connections) >= self._settings.max_connections:
+            return _Refused()
+        return GuardedRequestHandler(
+            server, loop=asyncio.get_running_loop(), **self._handler_options
+        )
+
+    async def start(self) -> None:
+        await super().start()
+        self._server = await asyncio.get_running_loop().create_server(
+            self._new_connection,
+            self._settings.host,
+            self._settings.port,
+            backlog=self._settings.max_connections,
+            reuse_port=self._reuse_port,
+        )
+
+
+def run(
+    app: web.Application, settings: Settings, reuse_port: bool, loop: asyncio.AbstractEventLoop
+) -> None:
+    """Serve `app` until SIGINT or SIGTERM, then shut down as `web.run_app` does."""
+
+    async def serve() -> None:
+        runner = web.AppRunner(app, handle_signals=True)
+        await runner.setup()
+        try:
+            await GuardedSite(runner, settings, reuse_port).start()
+            await asyncio.Event().wait()  # until a signal ends the loop
+        finally:
+            await runner.cleanup()
+
+    asyncio.set_event_loop(loop)
+    task = loop.create_task(serve())
+    try:
+        loop.run_until_complete(task)
+    except (web.GracefulExit, KeyboardInterrupt):
+        pass
+    finally:
+        task.cancel()
+        loop.run_until_complete(asyncio.gather(task, return_exceptions=True))
+        loop.run_until_complete(loop.shutdown_asyncgens())
+        loop.close()
