@@ -24,6 +24,11 @@ MAX_REQUEST_LINE_BYTES = 8192
 MAX_HEADER_LINE_BYTES = MAX_REQUEST_LINE_BYTES - 1
 MAX_HEADERS = 128
 
+# After answering a request whose body was not read whole (408, 413, 415), the rest of the body
+# is read and dropped for this long before closing, so that the client sees the answer rather
+# than a reset; aiohttp's 10 s would let a slow client hold its connection that much longer.
+LINGER_SECONDS = 2.0
+
 _TOO_MANY_CONNECTIONS = (
     b"HTTP/1.1 503 Service Unavailable\r\n"
     b"Content-Type: application/json\r\n"
@@ -57,12 +62,22 @@ class GuardedRequestHandler(RequestHandler):
 
 
 class _Refused(asyncio.Protocol):
-    """A connection over the cap: told 503 and closed, before anything is read from it."""
+    """A connection over the cap: told 503 at once, without reading it. Closing right away
+    would reset a connection whose request is still unread, and the client would never see the
+    answer; so the connection ends when the client closes it, or after a second."""
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         # uvloop's transports are not asyncio.Transport subclasses, but have the same methods.
-        cast(asyncio.Transport, transport).write(_TOO_MANY_CONNECTIONS)
-        transport.close()
+        writer = cast(asyncio.Transport, transport)
+        writer.write(_TOO_MANY_CONNECTIONS)
+        writer.write_eof()
+        self._closing = asyncio.get_running_loop().call_later(1.0, transport.close)
+        self._transport = transport
+
+    def eof_received(self) -> bool:
+        self._closing.cancel()
+        self._transport.close()
+        return False
 
 
 class GuardedSite(web.BaseSite):
@@ -79,6 +94,7 @@ class GuardedSite(web.BaseSite):
             "max_line_size": MAX_REQUEST_LINE_BYTES,
             "max_field_size": MAX_HEADER_LINE_BYTES,
             "max_headers": MAX_HEADERS,
+            "lingering_time": LINGER_SECONDS,
             "access_log_class": AccessLogger,
             "access_log": access_log,
         }
@@ -128,7 +144,12 @@ def run(
     except (web.GracefulExit, KeyboardInterrupt):
         pass
     finally:
+        # Then whatever is left (connections still lingering), as web.run_app does.
         task.cancel()
         loop.run_until_complete(asyncio.gather(task, return_exceptions=True))
+        leftover = asyncio.all_tasks(loop)
+        for pending in leftover:
+            pending.cancel()
+        loop.run_until_complete(asyncio.gather(*leftover, return_exceptions=True))
         loop.run_until_complete(loop.shutdown_asyncgens())
         loop.close()

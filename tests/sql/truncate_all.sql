@@ -1,2 +1,2 @@
--- Empties every table between tests, identities back to 1.
-TRUNCATE player_profiles, game_scenarios RESTART IDENTITY CASCADE;
+-- Empties every table between tests, identities back to 1, rate-limit counts forgotten.
+TRUNCATE player_profiles, game_scenarios, rate_limits RESTART IDENTITY CASCADE;
