@@ -206,8 +206,8 @@ async def test_writes_have_their_own_policy(aiohttp_client: Factory, limited: Se
 async def test_a_callers_limit_follows_its_token_subject(
     aiohttp_client: Factory, limited: Settings
 ) -> None:
-    """Once authentication sets the subject, each subject has its own count, whatever its
-    address."""
+    """Once authentication sets the subject (on requests with credentials), each subject has
+    its own count, whatever its address."""
     settings = attrs.evolve(limited, rate_limit_read=Rate(1, 60))
     app = create_app(settings)
 
@@ -219,10 +219,11 @@ async def test_a_callers_limit_follows_its_token_subject(
 
     app.middlewares.insert(0, subject_from_header)
     client = await aiohttp_client(app)
-    as_ada = {"X-Test-Subject": "ada"}
+    as_ada = {"Authorization": "Bearer a", "X-Test-Subject": "ada"}
+    as_grace = {"Authorization": "Bearer g", "X-Test-Subject": "grace"}
     assert (await client.get("/players/", headers=as_ada)).status == 200
     assert (await client.get("/players/", headers=as_ada)).status == 429
-    assert (await client.get("/players/", headers={"X-Test-Subject": "grace"})).status == 200
+    assert (await client.get("/players/", headers=as_grace)).status == 200
     assert (await client.get("/players/")).status == 200  # anonymous: the address's count
 
 

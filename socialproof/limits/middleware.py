@@ -27,7 +27,7 @@ from aiohttp.web_urldispatcher import AbstractRoute
 from socialproof.errors import DATABASE_DOWN_ERRORS, DATABASE_UNAVAILABLE, error_response
 from socialproof.keys import db_key
 from socialproof.limits.callers import TrustedProxies, caller_key, client_address
-from socialproof.limits.rates import Decision, Rate, whole_seconds
+from socialproof.limits.rates import Decision, Rate
 from socialproof.limits.stores import (
     MemoryStore,
     PostgresStore,
@@ -98,7 +98,7 @@ class Guard:
     )
 
     def limit_field(self, decision: Decision) -> str:
-        return f'"{self.name}";r={decision.remaining};t={whole_seconds(decision.reset_after)}'
+        return f'"{self.name}";r={decision.remaining};t={decision.reset_seconds}'
 
 
 class Limiter:
@@ -191,30 +191,31 @@ class Limiter:
         if guard is None:
             return await handler(request)
         if guard.name == AUTH:
-            caller = f"address:{client_address(request, self.trusted)}"
+            key = f"{AUTH}:address:{client_address(request, self.trusted)}"
         else:
-            caller = caller_key(request, self.trusted)
-        decision = await self._take(guard, f"{guard.name}:{caller}"[:MAX_KEY_CHARS])
-        if decision is None:
-            return await handler(request)
-        if not isinstance(decision, Decision):
-            return decision
+            key = f"{guard.name}:{caller_key(request, self.trusted)}"
+        try:
+            decision = await guard.store.take(key[:MAX_KEY_CHARS], guard.rate)
+        except (StoreUnavailable, *DATABASE_DOWN_ERRORS) as error:
+            answer = _store_failed(guard, error)
+            return answer if answer is not None else await handler(request)
         if not decision.admitted:
             return _too_many(guard, decision)
         response = await handler(request)
-        if not response.prepared:
-            account = request.get(_account_decision_key) if self._account_guards else None
-            if account is None:
-                response.headers["RateLimit-Policy"] = guard.policy_field
-                response.headers["RateLimit"] = guard.limit_field(decision)
-            else:
-                account_guard = self._account_guards[request.match_info.route]
-                response.headers["RateLimit-Policy"] = (
-                    f"{guard.policy_field}, {account_guard.policy_field}"
-                )
-                response.headers["RateLimit"] = (
-                    f"{guard.limit_field(decision)}, {account_guard.limit_field(account)}"
-                )
+        if response.prepared:
+            return response
+        account = request.get(_account_decision_key) if self._account_guards else None
+        if account is None:
+            response.headers["RateLimit-Policy"] = guard.policy_field
+            response.headers["RateLimit"] = guard.limit_field(decision)
+        else:
+            account_guard = self._account_guards[request.match_info.route]
+            response.headers["RateLimit-Policy"] = (
+                f"{guard.policy_field}, {account_guard.policy_field}"
+            )
+            response.headers["RateLimit"] = (
+                f"{guard.limit_field(decision)}, {account_guard.limit_field(account)}"
+            )
         return response
 
     @web.middleware
@@ -226,32 +227,29 @@ class Limiter:
         username = await _password_login_username(request)
         if username is None:
             return await handler(request)
-        decision = await self._take(guard, f"{ACCOUNT}:{username.lower()}"[:MAX_KEY_CHARS])
-        if decision is None:
-            return await handler(request)
-        if not isinstance(decision, Decision):
-            return decision
+        key = f"{ACCOUNT}:{username.lower()}"
+        try:
+            decision = await guard.store.take(key[:MAX_KEY_CHARS], guard.rate)
+        except (StoreUnavailable, *DATABASE_DOWN_ERRORS) as error:
+            answer = _store_failed(guard, error)
+            return answer if answer is not None else await handler(request)
         if not decision.admitted:
             return _too_many(guard, decision)
         request[_account_decision_key] = decision
         return await handler(request)
 
-    async def _take(self, guard: Guard, key: str) -> Decision | web.Response | None:
-        """The store's decision; when the store cannot give one, the answer for policies that
-        fail closed (503), or None for the others: the request goes on, uncounted."""
-        try:
-            return await guard.store.take(key, guard.rate)
-        except StoreUnavailable:
-            for hook in on_store_unavailable:
-                hook(guard.name)
-            if guard.fails_closed:
-                return error_response(503, LIMITER_UNAVAILABLE, {"Retry-After": "1"})
-            return None
-        except DATABASE_DOWN_ERRORS as error:
-            log.warning("database unavailable for rate limits: %r", error)
-            for hook in on_store_unavailable:
-                hook(guard.name)
-            return error_response(503, DATABASE_UNAVAILABLE)
+
+def _store_failed(guard: Guard, error: Exception) -> web.Response | None:
+    """When the store cannot answer: 503 for a policy that fails closed; None for the others,
+    whose request goes on uncounted. Counted either way; the Redis store logs its own outage."""
+    for hook in on_store_unavailable:
+        hook(guard.name)
+    if not isinstance(error, StoreUnavailable):
+        log.warning("database unavailable for rate limits: %r", error)
+        return error_response(503, DATABASE_UNAVAILABLE)
+    if guard.fails_closed:
+        return error_response(503, LIMITER_UNAVAILABLE, {"Retry-After": "1"})
+    return None
 
 
 limiter_key = web.AppKey("limiter", Limiter)
@@ -279,7 +277,7 @@ def _too_many(guard: Guard, decision: Decision) -> web.Response:
         status=429,
         content_type="application/json",
         headers={
-            "Retry-After": str(whole_seconds(decision.retry_after)),
+            "Retry-After": str(decision.retry_seconds),
             "RateLimit-Policy": guard.policy_field,
             "RateLimit": guard.limit_field(decision),
         },

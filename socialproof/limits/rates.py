@@ -7,8 +7,8 @@ later, and is admitted when the new TAT is at most one period ahead of now; so a
 takes `limit` requests at once, then one per interval.
 """
 
-import math
 import re
+from typing import NamedTuple
 
 import attrs
 
@@ -23,18 +23,20 @@ class Rate:
 
     limit: int
     period: int
-
-    @property
-    def interval_us(self) -> int:
-        """Microseconds one request holds: the period divided by the limit, rounded down so
-        that exactly `limit` requests fit in a burst (the rate comes out higher by less than
-        one microsecond per request)."""
-        return self.period * MICROSECONDS // self.limit
-
-    @property
-    def window_us(self) -> int:
-        """How far ahead of now the TAT may go: `limit` intervals."""
-        return self.interval_us * self.limit
+    # Microseconds one request holds: the period divided by the limit, rounded down so that
+    # exactly `limit` requests fit in a burst (the rate comes out higher by less than one
+    # microsecond per request).
+    interval_us: int = attrs.field(
+        init=False,
+        default=attrs.Factory(
+            lambda rate: rate.period * MICROSECONDS // rate.limit, takes_self=True
+        ),
+    )
+    # How far ahead of now the TAT may go: `limit` intervals.
+    window_us: int = attrs.field(
+        init=False,
+        default=attrs.Factory(lambda rate: rate.interval_us * rate.limit, takes_self=True),
+    )
 
     def __str__(self) -> str:
         unit = next(name for name, seconds in _UNITS.items() if seconds == self.period)
@@ -56,36 +58,30 @@ def parse_rate(text: str) -> Rate | None:
     return Rate(int(match[1]), _UNITS[match[2].lower()])
 
 
-@attrs.frozen
-class Decision:
-    """What a store answered for one request: admitted or not, and the key's state after."""
+class Decision(NamedTuple):
+    """What a store answered for one request, in whole seconds as the headers state them."""
 
     admitted: bool
     remaining: int  # requests the key may still make at once
-    reset_after: float  # seconds until the quota is whole again
-    retry_after: float  # seconds until a refused request would be admitted (0 if admitted)
+    reset_seconds: int  # until the quota is whole again, rounded up
+    retry_seconds: int  # until a refused request would be admitted, rounded up (0: admitted)
 
-    @classmethod
-    def from_tat(cls, rate: Rate, admitted: bool, ahead_us: int) -> "Decision":
-        """The decision from the GCRA step's outcome: `ahead_us` is the key's TAT after the
-        step minus now (the TAT is unchanged when the request was refused)."""
-        interval = rate.interval_us
-        if admitted:
-            remaining = (rate.window_us - ahead_us) // interval
-            return cls(True, max(0, remaining), ahead_us / MICROSECONDS, 0.0)
-        retry_us = ahead_us + interval - rate.window_us
-        return cls(False, 0, ahead_us / MICROSECONDS, retry_us / MICROSECONDS)
+
+def decide(rate: Rate, admitted: bool, ahead_us: int) -> Decision:
+    """The decision from a GCRA step's outcome: `ahead_us` is the key's TAT after the step
+    minus now (the TAT is unchanged when the request was refused)."""
+    reset = -(-ahead_us // MICROSECONDS)  # rounded up
+    if admitted:
+        return Decision(True, (rate.window_us - ahead_us) // rate.interval_us, max(1, reset), 0)
+    retry_us = ahead_us + rate.interval_us - rate.window_us
+    return Decision(False, 0, max(1, reset), max(1, -(-retry_us // MICROSECONDS)))
 
 
 def gcra_step(tat_us: int | None, now_us: int, rate: Rate) -> tuple[bool, int]:
     """One GCRA step in Python (the SQL and Lua stores take the same step): whether the request
-    is admitted, and the key's new TAT (unchanged when refused)."""
-    new_tat = max(tat_us or now_us, now_us) + rate.interval_us
+    is admitted, and the key's TAT after it (unchanged when refused)."""
+    tat = now_us if tat_us is None or tat_us < now_us else tat_us
+    new_tat = tat + rate.interval_us
     if new_tat - now_us <= rate.window_us:
         return True, new_tat
-    return False, max(tat_us or now_us, now_us)
-
-
-def whole_seconds(seconds: float) -> int:
-    """Seconds as a header states them: rounded up, never 0."""
-    return max(1, math.ceil(seconds))
+    return False, tat

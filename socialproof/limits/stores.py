@@ -14,7 +14,7 @@ from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 
-from socialproof.limits.rates import Decision, Rate, gcra_step
+from socialproof.limits.rates import Decision, Rate, decide, gcra_step
 from socialproof.sqlfiles import SQL
 
 log = logging.getLogger(__name__)
@@ -52,7 +52,7 @@ class MemoryStore:
         now = time.monotonic_ns() // 1000
         admitted, tat = gcra_step(self._tats.get(key), now, rate)
         self._tats[key] = tat
-        return Decision.from_tat(rate, admitted, tat - now)
+        return decide(rate, admitted, tat - now)
 
     async def purge(self) -> None:
         now = time.monotonic_ns() // 1000
@@ -67,7 +67,7 @@ class PostgresStore:
 
     async def take(self, key: str, rate: Rate) -> Decision:
         row = await self._pool.fetchrow(_TAKE, key, rate.interval_us, rate.window_us)
-        return Decision.from_tat(rate, row["admitted"], row["ahead_us"])
+        return decide(rate, row["admitted"], row["ahead_us"])
 
     async def purge(self) -> None:
         await self._pool.execute(_PURGE)
@@ -106,7 +106,7 @@ class RedisStore:
         if self._down_until:
             log.warning("Redis answers rate limits again")
             self._down_until = 0.0
-        return Decision.from_tat(rate, admitted == 1, int(ahead_us))
+        return decide(rate, admitted == 1, int(ahead_us))
 
     async def purge(self) -> None:
         """Nothing to do: each key expires in Redis when its TAT passes."""
