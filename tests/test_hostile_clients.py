@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from urllib.error import HTTPError
 
+import aiohttp
 import attrs
 import psutil
 import pytest
@@ -334,3 +335,11 @@ async def test_hostile_json_is_a_422_never_a_500(client: Client, path: str, body
     assert response.status == 422, await response.text()
     detail = (await response.json())["detail"]
     assert isinstance(detail, list) and detail
+
+
+async def test_multipart_bodies_are_refused_with_415(client: Client) -> None:
+    form = aiohttp.FormData({"username": "parts", "email": "parts@example.com"})
+    form.add_field("file", b"\0" * 1000, filename="blob.bin")
+    response = await client.post("/players/", data=form)
+    assert response.status == 415
+    assert (await response.json())["detail"].startswith("Multipart bodies are not supported")

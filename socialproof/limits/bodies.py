@@ -1,5 +1,9 @@
 """Request bodies a hostile client cannot use against the service: compressed bodies are
-refused (415) rather than inflated, and a body must arrive whole within BODY_TIMEOUT (408)."""
+refused (415) rather than inflated, and a body must arrive whole within BODY_TIMEOUT (408).
+
+Bodies are read whole before the handler, which then reads them from memory. A multipart body
+could not be parsed from there (aiohttp parses it from the connection), so it is refused (415):
+the API takes JSON, and the token endpoint a urlencoded form (RFC 6749, section 4.3)."""
 
 import asyncio
 from collections.abc import Awaitable, Callable
@@ -13,6 +17,7 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 Middleware = Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]
 
 UNSUPPORTED_ENCODING = "Content-Encoding is not supported: send the body uncompressed"
+UNSUPPORTED_MULTIPART = "Multipart bodies are not supported: send JSON or a urlencoded form"
 BODY_TIMED_OUT = "Request body took too long to arrive"
 BODY_CUT = "Request body was cut short"
 
@@ -29,6 +34,8 @@ def body_middleware(body_timeout: float) -> Middleware:
         # can inflate to gigabytes, and the contract's bodies are small JSON anyway.
         if request.headers.get("Content-Encoding", "identity").strip().lower() != "identity":
             return error_response(415, UNSUPPORTED_ENCODING)
+        if request.content_type.startswith("multipart/"):
+            return error_response(415, UNSUPPORTED_MULTIPART)
         if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
             return error_response(413, f"Request body is larger than {MAX_BODY_BYTES} bytes")
         try:

@@ -257,8 +257,8 @@ limiter_key = web.AppKey("limiter", Limiter)
 
 async def _password_login_username(request: web.Request) -> str | None:
     """The form's username when the body is an OAuth2 password grant, else None."""
-    if request.content_type not in {"application/x-www-form-urlencoded", "multipart/form-data"}:
-        return None
+    if request.content_type != "application/x-www-form-urlencoded":
+        return None  # the body middleware refuses multipart; JSON is no login
     try:
         form = await request.post()
     except ValueError:
