@@ -21,8 +21,8 @@ _ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]"
 _LABEL = r"[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*"
 _PLAIN_ADDRESS = re.compile(rf"({_ATEXT}+(?:\.{_ATEXT}+)*)@({_LABEL}(?:\.{_LABEL})+)(?<=[A-Za-z])")
 
-# email-validator's limits. A longer local part is valid since 2.3 and not before: the slow
-# path decides. The domain needs no check of its own: within 254 it has at most 252.
+# email-validator's limits. A longer local part is valid since its 2.3 and not before: the
+# slow path decides. The domain's own limit, 253, needs no check: within 254 it has at most 252.
 _ADDRESS_MAX_LENGTH = 254
 _LOCAL_PART_MAX_LENGTH = 64
 _LABEL_MAX_LENGTH = 63
