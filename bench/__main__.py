@@ -53,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
     options = parse(argv)
     try:
         settings = Settings.from_env()
-        wrk.ensure_installed(log)
+        wrk.require()
     except (SettingsError, wrk.WrkError) as error:
         sys.exit(f"error: {error}")
     out = report.Report(options)

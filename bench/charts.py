@@ -2,28 +2,35 @@
 the scaling curves."""
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 # Figure itself, not pyplot: files only, no display and no global state.
 from matplotlib.figure import Figure
 
 from bench.studies.scaling import Scale
 
+if TYPE_CHECKING:
+    from bench.report import OfFloor
 
-def routes(fractions: dict[str, tuple[float, str]], p99_ms: dict[str, float], path: Path) -> None:
+
+def routes(fractions: dict[str, "OfFloor"], p99_ms: dict[str, float], path: Path) -> None:
     """One bar per route: its rate over floor (a)'s for the same kind of request (1.0 would
     be the floor itself), labelled with the route's p99."""
     labels = list(fractions)[::-1]  # the first route on top
-    values = [fractions[label][0] for label in labels]
-    figure = Figure(figsize=(9, 0.5 * len(labels) + 1.5), layout="tight")
+    values = [fractions[label].fraction for label in labels]
+    colors = ["#1f4e8c" if fractions[label].alternated else "#8fb0d9" for label in labels]
+    figure = Figure(figsize=(9, 0.5 * len(labels) + 1.8), layout="tight")
     axes = figure.subplots()
-    bars = axes.barh(labels, values, color="#4c72b0")
+    bars = axes.barh(labels, values, color=colors)
     axes.axvline(1.0, color="#555555", linestyle="--", linewidth=1)
     for bar, label in zip(bars, labels, strict=True):
-        floor = "read" if fractions[label][1].startswith("GET") else "insert"
+        floor = "read" if fractions[label].floor.startswith("GET") else "insert"
         text = f" {bar.get_width():.2f} of the floor's {floor}, p99 {p99_ms[label]:.1f} ms"
         axes.text(bar.get_width(), bar.get_y() + bar.get_height() / 2, text, va="center")
     axes.set_xlim(0, max(1.1, max(values) * 1.8))
-    axes.set_xlabel("service req/s ÷ floor (a) req/s")
+    axes.set_xlabel(
+        "service req/s ÷ floor (a) req/s; dark: the same request, median of alternating rounds"
+    )
     axes.set_title("Each route's rate as a fraction of its floor")
     figure.savefig(path, dpi=120)
 
@@ -50,6 +57,9 @@ def scaling(scales: list[Scale], path: Path) -> None:
                 fontsize=8,
             )
     http.set(xscale="log", xlabel="players", ylabel="req/s")
+    for axes in (explain, http):
+        axes.set_xticks(players, [f"{n:,}" for n in players])
+        axes.minorticks_off()
     http.set_ylim(bottom=0)
     http.set_title("The service over HTTP")
     for axes in (explain, http):

@@ -42,10 +42,6 @@ class Options:
     results_dir: Path
 
 
-def _sizes(text: str) -> tuple[int, ...]:
-    return tuple(int(size.replace("_", "")) for size in text.split(",") if size.strip())
-
-
 def parse(argv: list[str] | None) -> Options:
     parser = argparse.ArgumentParser(
         prog="python -m bench",
@@ -80,21 +76,9 @@ def parse(argv: list[str] | None) -> Options:
     keys = [key.strip() for key in args.routes.split(",") if key.strip()]
     if unknown := set(keys) - set(ROUTE):
         parser.error(f"unknown routes {', '.join(sorted(unknown))}; known: {', '.join(ROUTE)}")
-    return Options(
-        parts=tuple(part for part in PARTS if part in args.parts) or PARTS,
-        smoke=args.smoke,
-        players=args.players,
-        scenarios=args.scenarios,
-        played=args.played,
-        seconds=args.seconds,
-        rounds=args.rounds,
-        warmup=args.warmup,
-        connections=args.connections,
-        threads=args.threads,
-        routes=tuple(route for route in ROUTES if route.key in keys),
-        wins_seconds=args.wins_seconds,
-        scaling=_sizes(args.scaling),
-        scaling_seconds=args.scaling_seconds,
-        pg_dir=(PROJECT_ROOT / args.pg_dir).resolve(),
-        results_dir=Path(args.results_dir),
-    )
+    args.parts = tuple(part for part in PARTS if part in args.parts) or PARTS
+    args.routes = tuple(route for route in ROUTES if route.key in keys)
+    args.scaling = tuple(int(size.replace("_", "")) for size in args.scaling.split(",") if size)
+    args.pg_dir = (PROJECT_ROOT / args.pg_dir).resolve()
+    args.results_dir = Path(args.results_dir)
+    return Options(**vars(args))

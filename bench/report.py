@@ -80,7 +80,9 @@ class Report:
         rows = self.endpoints + self.wins + [row for s in self.scaling for row in s.http.values()]
         for row in rows:
             if row.errors:
-                self.problems.append(f"{row.target}, {row.route}: {row.errors:,} errors")
+                self.problems.append(
+                    f"{row.target}, {row.route}: {row.errors:,} errors in {row.requests:,} requests"
+                )
             if not row.requests:
                 self.problems.append(f"{row.target}, {row.route}: no request answered")
         if self.dataset and any(self.dataset.inconsistencies.values()):
@@ -112,27 +114,41 @@ def _load_cells(row: Row) -> list[str]:
 LOAD = ["req/s", "p50 ms", "p99 ms", "errors", "app CPU µs", "PG CPU µs"]
 
 
-def floor_fractions(report: Report) -> dict[str, tuple[float, str]]:
-    """Each service route's rate as a fraction of its floor (a) route's, with that route's
-    label, by route label."""
+@dataclass(frozen=True)
+class OfFloor:
+    """A service route's rate as a fraction of its floor (a) route's."""
+
+    fraction: float
+    floor: str
+    #: True for the routes the floor serves too: the median of alternating rounds' ratios;
+    #: otherwise the ratio of the two routes' rates over the run.
+    alternated: bool
+
+
+def of_floor(report: Report) -> dict[str, OfFloor]:
+    """By service route label."""
     label = {route.key: route.label for route in ROUTES}
     floors = {row.route: row for row in report.endpoints if row.target == FLOOR}
     service = {row.route: row for row in report.endpoints if row.target == SERVICE}
+    medians = {ratio.route: ratio.median for ratio in report.ratios if ratio.theirs == FLOOR}
     fractions = {}
     for route in ROUTES:
         ours, floor = service.get(route.label), floors.get(label[route.floor])
         if ours and floor and floor.rps:
-            fractions[route.label] = (round(ours.rps / floor.rps, 3), floor.route)
+            if route.label in medians:
+                fractions[route.label] = OfFloor(medians[route.label], floor.route, True)
+            else:
+                fractions[route.label] = OfFloor(round(ours.rps / floor.rps, 3), floor.route, False)
     return fractions
 
 
 def _endpoints(report: Report) -> list[str]:
-    fractions = floor_fractions(report)
+    fractions = of_floor(report)
     rows = []
     for row in report.endpoints:
         if row.target == SERVICE:
             fraction = fractions.get(row.route)
-            rows.append([row.route, *_load_cells(row), _n(fraction and fraction[0], 2)])
+            rows.append([row.route, *_load_cells(row), _n(fraction and fraction.fraction, 2)])
         elif row.target == FLOOR:
             rows.append([f"floor (a): {row.route}", *_load_cells(row), ""])
     if pg := report.pgbench:
@@ -154,6 +170,7 @@ def _endpoints(report: Report) -> list[str]:
 
 def _wins(report: Report) -> list[str]:
     vs = {ratio.ours: ratio.median for ratio in report.wins_ratios}
+    vs[report.wins[0].target] = 1.0  # the baseline
     rows = [[row.target, _n(vs.get(row.target), 2), *_load_cells(row)] for row in report.wins]
     return _table(["floor, GET /players/{id}", "vs baseline", *LOAD], rows)
 
@@ -227,7 +244,7 @@ def write(report: Report) -> tuple[Path, str]:
     folder = report.options.results_dir / f"{mode}-{stamp}"
     folder.mkdir(parents=True, exist_ok=True)
     images = {}
-    if fractions := floor_fractions(report):
+    if fractions := of_floor(report):
         p99 = {row.route: row.p99_ms for row in report.endpoints if row.target == SERVICE}
         charts.routes(fractions, p99, folder / "routes.png")
         images["routes"] = "routes.png"

@@ -1,12 +1,10 @@
-"""wrk, the load generator: installed when missing (Debian's package, as root), run with
-bench/lua/common.lua and a route's script, its summary read back."""
+"""wrk, the load generator: run with bench/lua/common.lua and a route's script, its summary
+read back."""
 
 import json
-import os
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,45 +30,25 @@ class Load:
     p99_ms: float
 
 
-def _apt_get(*args: str) -> bool:
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    command = ["apt-get", "-y", "-qq", *args]
-    try:
-        return subprocess.run(command, capture_output=True, timeout=600, env=env).returncode == 0
-    except (OSError, subprocess.TimeoutExpired):
-        return False
-
-
-def ensure_installed(log: Callable[[str], None]) -> str:
-    """wrk's path; installs Debian's package first when it is missing and this runs as root."""
-    if path := shutil.which("wrk"):
-        return path
-    if os.geteuid() == 0 and shutil.which("apt-get"):
-        log("wrk is missing: apt-get install wrk")
-        # A fresh machine's package lists may be missing or stale: update only if needed.
-        if not _apt_get("install", "wrk") and _apt_get("update"):
-            _apt_get("install", "wrk")
-        if path := shutil.which("wrk"):
-            return path
-    raise WrkError(
-        "wrk is not installed and could not be installed here: `sudo apt-get install wrk` "
-        "(Debian, Ubuntu) or `brew install wrk` (macOS)"
-    )
+def require() -> None:
+    if shutil.which("wrk") is None:
+        raise WrkError(
+            "wrk is not installed: `sudo apt-get install wrk` (Debian, Ubuntu), "
+            "`brew install wrk` (macOS)"
+        )
 
 
 def run(
     base_url: str, script: str, params: dict[str, str], connections: int, threads: int, seconds: int
 ) -> Load:
     """`seconds` of wrk against `base_url`; `params` reach the script as key=value."""
-    wrk = shutil.which("wrk")
-    if wrk is None:
-        raise WrkError("wrk is not installed")
+    require()
     source = (LUA_DIR / "common.lua").read_text() + "\n" + (LUA_DIR / f"{script}.lua").read_text()
     with tempfile.TemporaryDirectory(prefix="bench-wrk-") as tmp:
         script_path = Path(tmp) / f"{script}.lua"
         script_path.write_text(source)
         command = [
-            wrk,
+            "wrk",
             f"--threads={threads}",
             f"--connections={connections}",
             f"--duration={max(1, seconds)}s",
