@@ -5,6 +5,7 @@ import sys
 import time
 from collections.abc import Callable
 from contextlib import ExitStack
+from dataclasses import replace
 
 import asyncpg
 import psycopg
@@ -65,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
         server_url, postmaster = dataset.embedded_server(options.pg_dir)
     out.postgres = dataset.server_facts(server_url)
     how = Driving(
-        options.connections, options.threads, options.warmup, postmaster, str(time.time_ns())
+        options.connections, options.threads, options.warmup, postmaster, str(int(time.time()))
     )
     setup = Setup(
         server_url, settings.pool_min_size, settings.pool_max_size, options.results_dir / "logs"
@@ -79,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
             server_url, name, options.players, options.scenarios, options.played
         )
         log(f"dataset: loaded in {data.load_seconds} s")
-        setup = Setup(data.url, setup.pool_min, setup.pool_max, setup.logs)
+        setup = replace(setup, database_url=data.url)
 
     for part in options.parts:
         try:

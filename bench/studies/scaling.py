@@ -59,7 +59,10 @@ async def _explain(url: str, players: int) -> dict[str, float]:
         await conn.close()
 
 
-def run(server_url: str, sizes: tuple[int, ...], setup: Setup, seconds: int, how: Driving):
+def run(
+    server_url: str, sizes: tuple[int, ...], setup: Setup, seconds: int, how: Driving
+) -> list[Scale]:
+    """Per size: its database built afresh, EXPLAIN of each case, then the service on it."""
     scales = []
     for players in sizes:
         data = dataset.load(server_url, f"socialproof_bench_scale_{players}", players, 0, 0.0)
