@@ -14,6 +14,7 @@ from bench import dataset, pgbench, report, wrk
 from bench.dataset import Dataset
 from bench.measure import Driving, Ratio, alternate, log
 from bench.options import Options, parse
+from bench.records import Report
 from bench.servers import Setup, serve
 from bench.studies import scaling, wins
 from bench.targets import TARGETS, Route
@@ -37,7 +38,7 @@ def route_params(route: Route, data: Dataset, seconds: int) -> Callable[[], dict
     return params
 
 
-def endpoints(options: Options, data: Dataset, setup: Setup, how: Driving, out: report.Report):
+def endpoints(options: Options, data: Dataset, setup: Setup, how: Driving, out: Report):
     """Every route on the service; each other target up beside it, measured in alternating
     rounds on the routes it names. Reads first: the writes add rows."""
     with ExitStack() as stack:
@@ -57,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
         wrk.require()
     except (SettingsError, wrk.WrkError) as error:
         sys.exit(f"error: {error}")
-    out = report.Report(options)
+    out = Report(options)
 
     if settings.database_url:
         server_url, postmaster = settings.database_url, None

@@ -2,18 +2,15 @@
 the scaling curves."""
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 # Figure itself, not pyplot: files only, no display and no global state.
 from matplotlib.figure import Figure
 
+from bench.records import OfFloor
 from bench.studies.scaling import Scale
 
-if TYPE_CHECKING:
-    from bench.report import OfFloor
 
-
-def routes(fractions: dict[str, "OfFloor"], p99_ms: dict[str, float], path: Path) -> None:
+def routes(fractions: dict[str, OfFloor], p99_ms: dict[str, float], path: Path) -> None:
     """One bar per route: its rate over floor (a)'s for the same kind of request (1.0 would
     be the floor itself), labelled with the route's p99."""
     labels = list(fractions)[::-1]  # the first route on top
