@@ -1,4 +1,5 @@
-"""JSON in and out: the one cattrs converter (orjson underneath) and the helpers handlers call."""
+"""JSON in and out: the cattrs converters (JSON bodies and responses, query strings) and the
+helpers handlers call."""
 
 from datetime import datetime
 from typing import Any, TypeVar
