@@ -15,8 +15,9 @@ from typing import Annotated, Any, TypeVar, get_args, get_origin
 import attrs
 from cattrs import BaseConverter, ClassValidationError
 from cattrs.errors import AttributeValidationNote
-from email_validator import EmailNotValidError, validate_email
+from email_validator import EmailNotValidError
 
+from socialproof.emails import normalize_email
 from socialproof.errors import RequestValidationError
 
 MAX_BIGINT = 2**63 - 1
@@ -113,12 +114,12 @@ class Boolean(Rule):
 
 
 def email_address(value: object) -> str:
-    """A syntactically valid email in email-validator's normalized form: the one place that
-    decides what an email address is."""
+    """A syntactically valid email in email-validator's normalized form: the one place the
+    request rules decide what an email address is."""
     if not isinstance(value, str):
         raise FieldError("string_type", "Input should be a valid string")
     try:
-        return validate_email(value, check_deliverability=False).normalized
+        return normalize_email(value)
     except EmailNotValidError as error:
         raise FieldError("value_error", f"value is not a valid email address: {error}") from None
 
