@@ -27,8 +27,9 @@ import pytest
 import redis
 
 from socialproof import PROJECT_ROOT
+from socialproof.pgserver import free_port
 from tests.api import Client
-from tests.test_cli import call, free_port
+from tests.test_cli import call
 from tests.test_limits import REDIS_URL, redis_answers
 
 TIMEOUT_SECONDS = 1
