@@ -20,6 +20,7 @@ from socialproof.app import create_app
 from socialproof.limits import middleware
 from socialproof.limits.callers import TrustedProxies, subject_key
 from socialproof.limits.rates import Rate
+from socialproof.limits.stores import MemoryStore
 from socialproof.settings import Settings
 from tests.api import Client
 
@@ -303,3 +304,51 @@ async def test_redis_down_fails_open_for_reads_and_closed_for_auth(
     assert time.monotonic() - started < 2  # each wait bounded by REDIS_TIMEOUT, then skipped
     assert counted["unavailable"] == ["read", "read", "read", "auth"]
     assert (await client.get("/players/")).status == 200
+
+
+async def test_the_memory_store_holds_a_bounded_number_of_callers() -> None:
+    store = MemoryStore(max_keys=100)
+    rate = Rate(1, 60)
+    for n in range(100):
+        assert (await store.take(f"read:address:10.0.0.{n}", rate)).admitted
+    assert not (await store.take("read:address:10.0.0.7", rate)).admitted
+    # One caller more than it may hold: none has expired, so all are forgotten.
+    assert (await store.take("read:address:10.0.1.0", rate)).admitted
+    assert (await store.take("read:address:10.0.0.7", rate)).admitted
+    assert not (await store.take("read:address:10.0.0.7", rate)).admitted
+
+
+@pytest.fixture
+async def silent_port() -> AsyncIterator[int]:
+    """A port that accepts connections and never answers: a Redis that hangs."""
+    held: list[asyncio.StreamWriter] = []
+
+    async def hold(_reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        held.append(writer)
+
+    server = await asyncio.start_server(hold, "127.0.0.1", 0)
+    yield server.sockets[0].getsockname()[1]
+    for writer in held:
+        writer.close()
+    server.close()
+    await server.wait_closed()
+
+
+async def test_a_hanging_redis_costs_one_timeout_then_nothing(
+    aiohttp_client: Factory, settings: Settings, silent_port: int
+) -> None:
+    settings = attrs.evolve(
+        settings,
+        rate_limits=True,
+        redis_url=f"redis://127.0.0.1:{silent_port}/0",
+        redis_timeout=0.3,
+    )
+    client = await aiohttp_client(create_app(settings))
+    started = time.monotonic()
+    assert (await client.get("/players/")).status == 200
+    first = time.monotonic() - started
+    assert 0.25 <= first < 1.5  # waited for the timeout once
+    started = time.monotonic()
+    assert (await client.get("/players/")).status == 200
+    assert (await client.post("/players/", json=sign_up(1))).status == 503
+    assert time.monotonic() - started < 0.25  # then Redis is skipped for a second

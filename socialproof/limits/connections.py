@@ -42,7 +42,9 @@ _TOO_MANY_CONNECTIONS = (
 
 class GuardedRequestHandler(RequestHandler):
     """aiohttp's connection handler, answering an oversize request line 414 and oversize or
-    too many headers 431 (aiohttp answers 400 to both)."""
+    too many headers 431 (aiohttp answers 400 to both), and logging a malformed request in one
+    debug line rather than an error with its traceback: a client can send any number of them,
+    and they say nothing about the service."""
 
     def handle_error(
         self,
@@ -51,14 +53,19 @@ class GuardedRequestHandler(RequestHandler):
         exc: BaseException | None = None,
         message: str | None = None,
     ) -> web.StreamResponse:
+        if not isinstance(exc, BadHttpMessage) or request.writer.output_size > 0:
+            return super().handle_error(request, status, exc, message)
         if isinstance(exc, LineTooLong):
             if exc.args[1:2] == (MAX_REQUEST_LINE_BYTES,):
                 status, message = 414, "URI Too Long"
             else:
                 status, message = 431, "Request Header Fields Too Large"
-        elif isinstance(exc, BadHttpMessage) and exc.message == "Too many headers received":
+        elif exc.message == "Too many headers received":
             status, message = 431, "Request Header Fields Too Large"
-        return super().handle_error(request, status, exc, message)
+        log.debug("malformed request from %s: %s", request.remote, exc)
+        response = web.Response(status=status, text=message or exc.message)
+        response.force_close()
+        return response
 
 
 class _Refused(asyncio.Protocol):

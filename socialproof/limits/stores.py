@@ -43,16 +43,30 @@ class Store(Protocol):
 
 
 class MemoryStore:
-    """This process's own counts: a dict lookup and integer arithmetic per request."""
+    """This process's own counts: a dict lookup and integer arithmetic per request.
 
-    def __init__(self) -> None:
+    At most `max_keys` keys (about 200 bytes each): when a new key would exceed it, the expired
+    ones are dropped, and if that is not enough, all of them (callers are forgotten, not
+    refused), so that many callers at once cannot grow the process without bound."""
+
+    def __init__(self, max_keys: int = 200_000) -> None:
         self._tats: dict[str, int] = {}
+        self._max_keys = max_keys
 
     async def take(self, key: str, rate: Rate) -> Decision:
         now = time.monotonic_ns() // 1000
+        tats = self._tats
+        if len(tats) >= self._max_keys and key not in tats:
+            self._make_room(now)
         admitted, tat = gcra_step(self._tats.get(key), now, rate)
         self._tats[key] = tat
         return decide(rate, admitted, tat - now)
+
+    def _make_room(self, now: int) -> None:
+        self._tats = {key: tat for key, tat in self._tats.items() if tat > now}
+        if len(self._tats) >= self._max_keys:
+            log.warning("more than %d callers counted in memory; forgetting them", self._max_keys)
+            self._tats = {}
 
     async def purge(self) -> None:
         now = time.monotonic_ns() // 1000
