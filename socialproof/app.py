@@ -20,8 +20,8 @@ def create_app(settings: Settings) -> web.Application:
     limiter = Limiter.from_settings(settings)
     if limiter is not None:
         # Outermost, so that a refused request costs nothing and every answer carries the
-        # limit's headers; the per-account count needs the (bounded) body, so it runs last.
-        middlewares = [limiter.by_caller, *middlewares, limiter.by_account]
+        # limit's headers.
+        middlewares = [limiter.middleware, *middlewares]
     app = web.Application(middlewares=middlewares, client_max_size=MAX_BODY_BYTES)
     app[settings_key] = settings
     app.cleanup_ctx.append(pool_context)

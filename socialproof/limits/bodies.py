@@ -20,6 +20,7 @@ UNSUPPORTED_ENCODING = "Content-Encoding is not supported: send the body uncompr
 UNSUPPORTED_MULTIPART = "Multipart bodies are not supported: send JSON or a urlencoded form"
 BODY_TIMED_OUT = "Request body took too long to arrive"
 BODY_CUT = "Request body was cut short"
+TOO_LARGE = f"Request body is larger than {MAX_BODY_BYTES} bytes"
 
 
 def body_middleware(body_timeout: float) -> Middleware:
@@ -28,32 +29,40 @@ def body_middleware(body_timeout: float) -> Middleware:
 
     @web.middleware
     async def read_body_first(request: web.Request, handler: Handler) -> web.StreamResponse:
-        if not request.body_exists:
-            return await handler(request)
-        # The server does not inflate bodies (auto_decompress off): a few kilobytes of gzip
-        # can inflate to gigabytes, and the contract's bodies are small JSON anyway.
-        if request.headers.get("Content-Encoding", "identity").strip().lower() != "identity":
-            return error_response(415, UNSUPPORTED_ENCODING)
-        if request.content_type.startswith("multipart/"):
-            return error_response(415, UNSUPPORTED_MULTIPART)
-        if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
-            return error_response(413, f"Request body is larger than {MAX_BODY_BYTES} bytes")
-        try:
-            async with asyncio.timeout(body_timeout):
-                await request.read()  # over client_max_size: 413 from the error middleware
-        except (TimeoutError, ConnectionError) as error:
-            # The half-read body is referenced from the error's traceback, which the request's
-            # payload keeps: a cycle that would hold the memory until a full garbage collection.
-            _forget_traceback(error)
-            status, detail = (
-                (408, BODY_TIMED_OUT) if isinstance(error, TimeoutError) else (400, BODY_CUT)
-            )
-            response = error_response(status, detail)
-            response.force_close()  # the rest of the body may still be on its way
-            return response
+        if request.body_exists and (refused := await read_whole(request, body_timeout)):
+            return refused
         return await handler(request)
 
     return read_body_first
+
+
+async def read_whole(request: web.Request, body_timeout: float) -> web.Response | None:
+    """Read the request's body into memory, whole, within `body_timeout` seconds: None once it
+    is there (reading it again costs nothing), else the answer that refuses it."""
+    # The server does not inflate bodies (auto_decompress off): a few kilobytes of gzip can
+    # inflate to gigabytes, and the contract's bodies are small JSON anyway.
+    if request.headers.get("Content-Encoding", "identity").strip().lower() != "identity":
+        return error_response(415, UNSUPPORTED_ENCODING)
+    if request.content_type.startswith("multipart/"):
+        return error_response(415, UNSUPPORTED_MULTIPART)
+    if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
+        return error_response(413, TOO_LARGE)
+    try:
+        async with asyncio.timeout(body_timeout):
+            await request.read()
+    except web.HTTPRequestEntityTooLarge:  # a chunked body past the limit
+        return error_response(413, TOO_LARGE)
+    except (TimeoutError, ConnectionError) as error:
+        # The half-read body is referenced from the error's traceback, which the request's
+        # payload keeps: a cycle that would hold the memory until a full garbage collection.
+        _forget_traceback(error)
+        status, detail = (
+            (408, BODY_TIMED_OUT) if isinstance(error, TimeoutError) else (400, BODY_CUT)
+        )
+        response = error_response(status, detail)
+        response.force_close()  # the rest of the body may still be on its way
+        return response
+    return None
 
 
 def _forget_traceback(error: BaseException) -> None:

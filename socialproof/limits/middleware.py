@@ -11,7 +11,8 @@ Policies (settings RATE_LIMIT_AUTH, RATE_LIMIT_WRITE, RATE_LIMIT_READ; RATE_LIMI
 /, /health*, /metrics, /docs* and /openapi.json are never limited.
 
 A rejected request does no work: the limiter runs before the body is read (the per-account
-check after, on the already bounded body) and before the handler.
+check after, reading it as the body middleware does: whole, bounded in size and time) and
+before the handler.
 """
 
 import asyncio
@@ -26,6 +27,7 @@ from aiohttp.web_urldispatcher import AbstractRoute
 
 from socialproof.errors import DATABASE_DOWN_ERRORS, DATABASE_UNAVAILABLE, error_response
 from socialproof.keys import db_key
+from socialproof.limits.bodies import read_whole
 from socialproof.limits.callers import TrustedProxies, caller_key, client_address
 from socialproof.limits.rates import Decision, Rate
 from socialproof.limits.stores import (
@@ -63,8 +65,6 @@ on_store_unavailable: list[Callable[[str], None]] = []
 _TOO_MANY = orjson.dumps({"detail": "Too Many Requests"})
 LIMITER_UNAVAILABLE = "Rate limiter unavailable"
 
-_account_decision_key = web.RequestKey("limits_account_decision", Decision)
-
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
@@ -89,6 +89,7 @@ class Guard:
     rate: Rate
     store: Store
     fails_closed: bool  # when the store cannot answer: refuse (503) rather than admit
+    account: "Guard | None" = None  # password logins: the count per account, after this one
     policy_field: str = attrs.field(
         init=False,
         default=attrs.Factory(
@@ -102,7 +103,7 @@ class Guard:
 
 
 class Limiter:
-    """The policies of one app; `by_caller` and `by_account` are its middlewares."""
+    """The policies of one app; `middleware` applies them."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -113,7 +114,6 @@ class Limiter:
             READ: settings.rate_limit_read,
         }
         self._guards: dict[AbstractRoute, Guard] = {}
-        self._account_guards: dict[AbstractRoute, Guard] = {}
         self._stores: list[Store] = []
 
     @classmethod
@@ -150,14 +150,13 @@ class Limiter:
                     guards[name] = Guard(
                         name, rate.divided(settings.workers), memory, fails_closed=False
                     )
-        account = guards.get(AUTH)
         for route in app.router.routes():
             method, path = route.method, route.resource.canonical if route.resource else ""
-            name = policy_of(method, path)
-            if name in guards:
-                self._guards[route] = guards[name]
-            if account is not None and (method, path) in ACCOUNT_ROUTES:
-                self._account_guards[route] = attrs.evolve(account, name=ACCOUNT)
+            guard = guards.get(policy_of(method, path) or "")
+            if guard is not None and (method, path) in ACCOUNT_ROUTES:
+                guard = attrs.evolve(guard, account=attrs.evolve(guard, name=ACCOUNT))
+            if guard is not None:
+                self._guards[route] = guard
 
     async def context(self, app: web.Application) -> AsyncIterator[None]:
         """cleanup_ctx: the stores and their purge live as long as the app (after the pool)."""
@@ -185,8 +184,9 @@ class Limiter:
             await self.purge()
 
     @web.middleware
-    async def by_caller(self, request: web.Request, handler: Handler) -> web.StreamResponse:
-        """The route's policy, per caller (auth: per client address), before anything else."""
+    async def middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        """The route's policy, per caller (auth: per client address), before anything else;
+        for a password login, then per account, once its body is read."""
         guard = self._guards.get(request.match_info.route)
         if guard is None:
             return await handler(request)
@@ -201,42 +201,47 @@ class Limiter:
             return answer if answer is not None else await handler(request)
         if not decision.admitted:
             return _too_many(guard, decision)
+        account = None
+        if guard.account is not None:
+            account = await self._per_account(request, guard.account)
+            if isinstance(account, web.Response):
+                return account
         response = await handler(request)
         if response.prepared:
             return response
-        account = request.get(_account_decision_key) if self._account_guards else None
         if account is None:
             response.headers["RateLimit-Policy"] = guard.policy_field
             response.headers["RateLimit"] = guard.limit_field(decision)
         else:
-            account_guard = self._account_guards[request.match_info.route]
+            assert guard.account is not None
             response.headers["RateLimit-Policy"] = (
-                f"{guard.policy_field}, {account_guard.policy_field}"
+                f"{guard.policy_field}, {guard.account.policy_field}"
             )
             response.headers["RateLimit"] = (
-                f"{guard.limit_field(decision)}, {account_guard.limit_field(account)}"
+                f"{guard.limit_field(decision)}, {guard.account.limit_field(account)}"
             )
         return response
 
-    @web.middleware
-    async def by_account(self, request: web.Request, handler: Handler) -> web.StreamResponse:
-        """Password logins, per account: runs after the body is read, before the handler."""
-        guard = self._account_guards.get(request.match_info.route)
-        if guard is None:
-            return await handler(request)
+    async def _per_account(
+        self, request: web.Request, guard: Guard
+    ) -> Decision | web.Response | None:
+        """A password login's count per account (the form's username, lower-cased): its
+        decision, the answer that refuses the request, or None for any other body."""
+        if request.body_exists and (
+            refused := await read_whole(request, self.settings.body_timeout)
+        ):
+            return refused
         username = await _password_login_username(request)
         if username is None:
-            return await handler(request)
+            return None
         key = f"{ACCOUNT}:{username.lower()}"
         try:
             decision = await guard.store.take(key[:MAX_KEY_CHARS], guard.rate)
         except (StoreUnavailable, *DATABASE_DOWN_ERRORS) as error:
-            answer = _store_failed(guard, error)
-            return answer if answer is not None else await handler(request)
+            return _store_failed(guard, error)
         if not decision.admitted:
             return _too_many(guard, decision)
-        request[_account_decision_key] = decision
-        return await handler(request)
+        return decision
 
 
 def _store_failed(guard: Guard, error: Exception) -> web.Response | None:
