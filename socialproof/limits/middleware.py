@@ -234,7 +234,7 @@ class Limiter:
         username = await _password_login_username(request)
         if username is None:
             return None
-        key = f"{ACCOUNT}:{username.lower()}"
+        key = f"{ACCOUNT}:{username[:MAX_KEY_CHARS].lower()}"
         try:
             decision = await guard.store.take(key[:MAX_KEY_CHARS], guard.rate)
         except (StoreUnavailable, *DATABASE_DOWN_ERRORS) as error:
