@@ -63,11 +63,41 @@ class Settings:
     pool_max_size: int = setting(
         "DB_POOL_MAX_SIZE", 32, "connections each worker may open", validator=at_least(1)
     )
+    db_acquire_timeout: float = setting(
+        "DB_ACQUIRE_TIMEOUT",
+        2.0,
+        "seconds a request waits for a free pool connection before answering 503",
+        validator=at_least(0.01),
+    )
     db_timeout: float = setting(
         "DB_TIMEOUT",
         4.0,
-        "seconds to wait for a connection or a statement before answering 503",
+        "seconds a statement may run (statement_timeout) before answering 503",
         validator=at_least(0.1),
+    )
+    request_timeout: float = setting(
+        "REQUEST_TIMEOUT",
+        8.0,
+        "seconds a whole request may take before answering 503",
+        validator=at_least(0.1),
+    )
+    health_timeout: float = setting(
+        "HEALTH_TIMEOUT",
+        1.0,
+        "seconds /health and /health/ready wait for the database before answering 503",
+        validator=at_least(0.1),
+    )
+    shutdown_delay: float = setting(
+        "SHUTDOWN_DELAY",
+        5.0,
+        "seconds to keep serving after SIGTERM, with /health/ready at 503",
+        validator=at_least(0),
+    )
+    shutdown_timeout: float = setting(
+        "SHUTDOWN_TIMEOUT",
+        10.0,
+        "seconds in-flight requests get to finish once the service stops accepting",
+        validator=at_least(0),
     )
     access_log: bool = setting("ACCESS_LOG", False, "log every request")
     log_level: str = setting(
