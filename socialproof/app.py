@@ -5,7 +5,7 @@ from aiohttp import web
 from socialproof.database import pool_context
 from socialproof.errors import error_middleware
 from socialproof.handlers.docs import setup_docs
-from socialproof.keys import settings_key
+from socialproof.keys import Lifecycle, lifecycle_key, settings_key
 from socialproof.routes import setup_routes
 from socialproof.serialization import MAX_BODY_BYTES
 from socialproof.settings import Settings
@@ -15,6 +15,7 @@ def create_app(settings: Settings) -> web.Application:
     """Build the app for `settings`, whose database URL must already be resolved."""
     app = web.Application(middlewares=[error_middleware], client_max_size=MAX_BODY_BYTES)
     app[settings_key] = settings
+    app[lifecycle_key] = Lifecycle()
     app.cleanup_ctx.append(pool_context)
     setup_routes(app)
     setup_docs(app)
