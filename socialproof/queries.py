@@ -7,11 +7,14 @@ which the error middleware maps by constraint name.
 
 from asyncpg import Connection, Pool, Record
 
+from socialproof.database import ProbeConnection
+from socialproof.retry import retried
 from socialproof.sqlfiles import SQL
 
 Db = Pool | Connection
 
 _PING = SQL["service/ping"]
+_MIGRATIONS_MISSING = SQL["service/migrations_missing"]
 _PLAYERS_CREATE = SQL["players/create"]
 _PLAYERS_GET_BY_ID = SQL["players/get_by_id"]
 _PLAYERS_LIST = SQL["players/list"]
@@ -28,10 +31,16 @@ def _of_existing_player(rows: list[Record], column: str) -> list[Record] | None:
     return [row for row in rows if row[column] is not None]
 
 
-async def ping(db: Db) -> None:
+async def ping(db: Db | ProbeConnection) -> None:
     await db.fetchval(_PING)
 
 
+async def migrations_missing(db: Db | ProbeConnection, migration_ids: list[str]) -> list[str]:
+    """Those of `migration_ids` the database has not applied."""
+    return await db.fetchval(_MIGRATIONS_MISSING, migration_ids)
+
+
+@retried
 async def create_player(db: Db, username: str, email: str) -> Record:
     return await db.fetchrow(_PLAYERS_CREATE, username, email)
 
@@ -59,6 +68,7 @@ async def list_player_scenarios(
     return _of_existing_player(rows, "id")
 
 
+@retried
 async def create_scenario(
     db: Db, player_id: int, scenario_type: str, content: str, difficulty_level: int
 ) -> Record:
@@ -75,12 +85,14 @@ _PLAYERS_UPDATE = SQL["players/update"]
 _PLAYERS_DELETE = SQL["players/delete"]
 
 
+@retried
 async def update_player(
     db: Db, player_id: int, username: str | None, email: str | None
 ) -> Record | None:
     return await db.fetchrow(_PLAYERS_UPDATE, player_id, username, email)
 
 
+@retried
 async def delete_player(db: Db, player_id: int) -> bool:
     """Whether there was such a player to delete."""
     return await db.fetchval(_PLAYERS_DELETE, player_id) is not None
@@ -96,6 +108,7 @@ _RATINGS_PLAYER_STATS = SQL["ratings/player_stats"]
 _RATINGS_RATING_HISTORY = SQL["ratings/rating_history"]
 
 
+@retried
 async def create_scenario_with_result(
     db: Db,
     player_id: int,
@@ -115,6 +128,7 @@ async def create_scenario_with_result(
     )
 
 
+@retried
 async def record_result(db: Db, scenario_id: int, is_successful: bool) -> Record:
     """One row: `scenario_exists`, and the scenario's columns (id null if nothing recorded)."""
     return await db.fetchrow(_SCENARIOS_RECORD_RESULT, scenario_id, is_successful)
