@@ -9,6 +9,8 @@ def setup_routes(app: web.Application) -> None:
     router = app.router
     router.add_get("/", service.root)
     router.add_get("/health", service.health)
+    router.add_get("/health/live", service.live)
+    router.add_get("/health/ready", service.ready)
 
     for path in ("/players/", "/players"):
         router.add_post(path, players.create_player)

@@ -15,7 +15,7 @@ import socialproof
 import socialproof.queries  # binds every statement it uses
 from socialproof import SQL_DIR
 from socialproof.app import create_app
-from socialproof.keys import db_key
+from socialproof.keys import db_key, probe_key
 from socialproof.settings import Settings
 from socialproof.sqlfiles import SQL
 from tests.api import Client, create_player, create_scenario
@@ -73,14 +73,20 @@ def test_sql_file_holds_one_statement(name: str) -> None:
 async def test_every_query_the_service_runs_comes_from_sql_files(
     aiohttp_client: Callable[..., Awaitable[Client]], settings: Settings
 ) -> None:
-    """A tour of every endpoint on a one-connection pool whose connection logs each query."""
+    """A tour of every endpoint on a one-connection pool whose connection logs each query (and
+    the probes' connection too); the start-up check runs before the app, tested on its own."""
     app = create_app(attrs.evolve(settings, pool_min_size=1, pool_max_size=1))
     client = await aiohttp_client(app)
     seen: list[str] = []
     async with app[db_key].acquire() as conn:
         conn.add_query_logger(lambda logged: seen.append(logged.query))
 
+    assert (await client.get("/health")).status == 200
+    probe = app[probe_key].connection
+    assert probe is not None
+    probe.add_query_logger(lambda logged: seen.append(logged.query))
     await client.get("/health")
+    assert (await client.get("/health/ready")).status == 200
     player = await create_player(client, "user1")
     other = await create_player(client, "user2")
     pid = player["id"]
@@ -103,4 +109,5 @@ async def test_every_query_the_service_runs_comes_from_sql_files(
     }
     assert seen
     assert {query for query in seen if query not in asyncpg_own} - ours == set()
-    assert ours - set(seen) == set(), "files the tour did not reach"
+    start_up = {SQL["service/connection_capacity"]}
+    assert ours - set(seen) == start_up, "files the tour did not reach"
