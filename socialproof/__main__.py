@@ -2,6 +2,7 @@
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import multiprocessing
 import os
@@ -12,9 +13,10 @@ import attrs
 import psycopg
 from aiohttp import web
 
-from socialproof import migrations
+from socialproof import database, migrations
 from socialproof.app import create_app
 from socialproof.database import start_embedded
+from socialproof.keys import lifecycle_key
 from socialproof.settings import Settings, SettingsError
 
 log = logging.getLogger("socialproof")
@@ -55,20 +57,81 @@ def resolve_database(settings: Settings, migrate: bool) -> Settings:
     return settings
 
 
-def _serve_one(settings: Settings, reuse_port: bool) -> None:
-    web.run_app(
-        create_app(settings),
-        host=settings.host,
-        port=settings.port,
+def check_connections(settings: Settings) -> None:
+    """Exit with one line when every worker's pool cannot fit in the server's free slots; warn
+    when connected as a superuser (whose connections can take the slots kept for admins)."""
+    assert settings.database_url is not None
+    room = database.connection_room(settings.database_url)
+    needed = database.connections_needed(settings)
+    if needed > room.free:
+        sys.exit(
+            f"error: WORKERS x (DB_POOL_MAX_SIZE + 1) = {settings.workers} x "
+            f"({settings.pool_max_size} + 1) = {needed} connections do not fit in the server's "
+            f"{room.free} free ones (max_connections {room.max_connections}, {room.reserved} "
+            f"reserved, {room.open - 1} open); lower WORKERS or DB_POOL_MAX_SIZE"
+        )
+    if room.is_superuser:
+        log.warning(
+            "connected as %s, a superuser: a role of its own, without superuser, is safer "
+            "and leaves the reserved connections to administrators",
+            room.role_name,
+        )
+
+
+async def _serve_until_stopped(settings: Settings, reuse_port: bool) -> None:
+    """Serve until SIGTERM or SIGINT, then drain.
+
+    SIGTERM: /health/ready turns 503 at once and every answer asks its client to close its
+    connection; serving goes on for SHUTDOWN_DELAY seconds, so that a load balancer notices and
+    stops sending. Then the port closes, idle connections close, requests in flight get up to
+    SHUTDOWN_TIMEOUT to finish, and the pool closes. SIGINT (Ctrl-C), or a second signal,
+    skips the delay.
+    """
+    app = create_app(settings)
+    runner = web.AppRunner(
+        app,
         access_log=logging.getLogger("aiohttp.access") if settings.access_log else None,
-        reuse_port=reuse_port or None,
-        loop=_new_event_loop(),
-        print=None,
+        shutdown_timeout=settings.shutdown_timeout,
     )
+    await runner.setup()
+    site = web.TCPSite(runner, settings.host, settings.port, reuse_port=reuse_port or None)
+    await site.start()
+
+    loop = asyncio.get_running_loop()
+    stop_requested = asyncio.Event()
+    stop_now = asyncio.Event()
+
+    def on_signal(signum: int) -> None:
+        if stop_requested.is_set() or signum == signal.SIGINT:
+            stop_now.set()
+        app[lifecycle_key].draining = True
+        stop_requested.set()
+
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, on_signal, signum)
+    try:
+        await stop_requested.wait()
+        if not stop_now.is_set():
+            log.info("draining: serving %g s more before closing the port", settings.shutdown_delay)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop_now.wait(), settings.shutdown_delay)
+        log.info("stopping: finishing requests in flight (up to %g s)", settings.shutdown_timeout)
+    finally:
+        await runner.cleanup()
+    log.info("stopped")
+
+
+def _serve_one(settings: Settings, reuse_port: bool) -> None:
+    with asyncio.Runner(loop_factory=_new_event_loop) as runner:
+        runner.run(_serve_until_stopped(settings, reuse_port))
 
 
 def serve(settings: Settings) -> None:
-    """Serve on HOST:PORT with WORKERS processes sharing the port (SO_REUSEPORT)."""
+    """Serve on HOST:PORT with WORKERS processes sharing the port (SO_REUSEPORT).
+
+    With several workers, this process forwards SIGTERM and SIGINT to them and exits once they
+    have: 0 when every one exited 0.
+    """
     log.info(
         "serving on http://%s:%d with %d worker(s)", settings.host, settings.port, settings.workers
     )
@@ -83,15 +146,18 @@ def serve(settings: Settings) -> None:
     for worker in workers:
         worker.start()
 
-    def stop(_signum: int, _frame: object) -> None:
+    def forward(signum: int, _frame: object) -> None:
         for worker in workers:
             if worker.is_alive():
-                os.kill(worker.pid, signal.SIGTERM)  # type: ignore[arg-type]
+                os.kill(worker.pid, signum)  # type: ignore[arg-type]
 
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, forward)
+    signal.signal(signal.SIGINT, forward)
     for worker in workers:
         worker.join()
+    failed = [worker.name for worker in workers if worker.exitcode != 0]
+    if failed:
+        sys.exit(f"error: {', '.join(failed)} exited with an error")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -130,6 +196,7 @@ def main(argv: list[str] | None = None) -> None:
         }
         settings = attrs.evolve(settings, **overrides)
         settings = resolve_database(settings, migrate=args.migrate or settings.migrate_on_start)
+        check_connections(settings)
         serve(settings)
     elif args.command == "migrate":
         url = settings.database_url or start_embedded(settings.embedded_data_dir)
