@@ -1,6 +1,7 @@
 """Every way a request can fail, and the one middleware that turns each into the contract's JSON."""
 
 import asyncio
+import errno
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -72,6 +73,8 @@ REQUEST_TIMED_OUT = "Request timed out"
 INTERNAL_ERROR = "Internal Server Error"
 CLIENT_CLOSED = "Client closed the connection"
 
+_NO_SUCH_FILE = frozenset({errno.ENOENT, errno.ENOTDIR, errno.ENAMETOOLONG})
+
 SQLSTATE_ANSWERS: dict[str, tuple[int, str]] = {
     "08": (503, DATABASE_UNAVAILABLE),  # connection exception
     "53300": (503, DATABASE_UNAVAILABLE),  # too_many_connections
@@ -100,6 +103,9 @@ def answer_for(error: Exception) -> tuple[int, Any]:
     # (asyncpg raises TimeoutError when acquiring from the pool or a statement outlasts it).
     if isinstance(error, DatabaseUnreachable | asyncpg.ConnectionDoesNotExistError | TimeoutError):
         return 503, DATABASE_UNAVAILABLE
+    # Files are read only for /docs/static/: a name that cannot be a file there is not found.
+    if isinstance(error, OSError) and error.errno in _NO_SUCH_FILE:
+        return 404, "Not Found"
     return 500, INTERNAL_ERROR
 
 

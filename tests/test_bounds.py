@@ -90,8 +90,10 @@ TABLE = [
     (asyncpg.ConfigurationLimitExceededError("53400"), 500, "Internal Server Error"),
     (asyncpg.ObjectInUseError("55006"), 500, "Internal Server Error"),
     (asyncpg.UniqueViolationError("unnamed"), 500, "Internal Server Error"),
-    (FileNotFoundError("/no/such/file"), 500, "Internal Server Error"),
-    (OSError(36, "File name too long"), 500, "Internal Server Error"),
+    (PermissionError(13, "Permission denied"), 500, "Internal Server Error"),
+    # Files are read for /docs/static/ only: neither a fault nor an outage.
+    (FileNotFoundError(2, "No such file"), 404, "Not Found"),
+    (OSError(36, "File name too long"), 404, "Not Found"),
 ]
 
 
@@ -119,6 +121,7 @@ async def test_each_failure_answers_as_the_table_says(
         assert not any(record.exc_info for record in caplog.records)
     else:
         assert "Retry-After" not in response.headers
+    if status == 500:
         assert any(record.exc_info for record in caplog.records), "a 500 logs its traceback"
 
 
@@ -367,3 +370,8 @@ async def test_probes_answer_within_their_bound_with_the_database_gone(
         assert (await timed(client, "GET", "/health/live"))[0] == 200
     finally:
         await proxy.stop()
+
+
+async def test_a_file_name_too_long_under_docs_is_not_found(client: Client) -> None:
+    response = await client.get(f"/docs/static/{'a' * 300}.js")
+    assert (response.status, await response.json()) == (404, {"detail": "Not Found"})
