@@ -20,6 +20,8 @@ from socialproof.sqlfiles import SQL
 
 log = logging.getLogger(__name__)
 
+_CONNECTION_CAPACITY = SQL["service/connection_capacity"]
+
 # How much longer than DB_TIMEOUT the client waits for an answer to a statement.
 _CLIENT_MARGIN = 1.0
 
@@ -156,7 +158,7 @@ def connection_room(database_url: str) -> ConnectionRoom:
     with psycopg.connect(
         database_url, autocommit=True, row_factory=kwargs_row(ConnectionRoom)
     ) as conn:
-        room = conn.execute(SQL["service/connection_capacity"]).fetchone()
+        room = conn.execute(_CONNECTION_CAPACITY).fetchone()
     assert room is not None
     return room
 

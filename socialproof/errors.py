@@ -73,6 +73,12 @@ REQUEST_TIMED_OUT = "Request timed out"
 INTERNAL_ERROR = "Internal Server Error"
 CLIENT_CLOSED = "Client closed the connection"
 
+_CONNECTION_LOST = (
+    DatabaseUnreachable,
+    asyncpg.ConnectionDoesNotExistError,
+    asyncpg.InternalClientError,
+    TimeoutError,
+)
 _NO_SUCH_FILE = frozenset({errno.ENOENT, errno.ENOTDIR, errno.ENAMETOOLONG})
 
 SQLSTATE_ANSWERS: dict[str, tuple[int, str]] = {
@@ -101,7 +107,9 @@ def answer_for(error: Exception) -> tuple[int, Any]:
         return answer or (500, INTERNAL_ERROR)
     # Connecting failed, the connection was lost mid-statement, or no answer came in time
     # (asyncpg raises TimeoutError when acquiring from the pool or a statement outlasts it).
-    if isinstance(error, DatabaseUnreachable | asyncpg.ConnectionDoesNotExistError | TimeoutError):
+    # asyncpg's InternalClientError ("cannot switch to state ...") is a connection the server
+    # dropped while it sat idle in the pool, found out by the next statement sent on it.
+    if isinstance(error, _CONNECTION_LOST):
         return 503, DATABASE_UNAVAILABLE
     # Files are read only for /docs/static/: a name that cannot be a file there is not found.
     if isinstance(error, OSError) and error.errno in _NO_SUCH_FILE:

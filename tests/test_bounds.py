@@ -82,6 +82,7 @@ TABLE = [
     (asyncpg.SerializationError("40001"), 503, "Database busy, try again"),
     (asyncpg.ConnectionDoesNotExistError("lost"), 503, "Database unavailable"),
     (DatabaseUnreachable("refused"), 503, "Database unavailable"),
+    (asyncpg.InternalClientError("cannot switch to state 12"), 503, "Database unavailable"),
     (TimeoutError(), 503, "Database unavailable"),
     # Not "unavailable": a programming error, a server fault, or anything unlisted.
     (asyncpg.InterfaceError("misuse"), 500, "Internal Server Error"),

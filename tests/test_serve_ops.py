@@ -12,6 +12,7 @@ from pathlib import Path
 import aiohttp
 
 from socialproof import PROJECT_ROOT
+from tests import pg
 from tests.test_bounds import players_locked
 from tests.test_cli import free_port, service_env
 
@@ -134,3 +135,29 @@ async def test_sigterm_under_keep_alive_load_fails_no_request(
     assert told_to_close > 0, "no client was asked to close its connection"
     assert slow_status[0] in {200, 404}, (slow_status, stderr)
     assert SHUTDOWN_DELAY <= stopped < SHUTDOWN_DELAY * 2 + 5
+
+
+def test_with_workers_sigterm_reaches_each_and_the_parent_exits_0(database_url: str) -> None:
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "socialproof", "serve", "--port", str(port), "--workers", "2"],
+        env=service_env(DATABASE_URL=database_url, DB_POOL_MAX_SIZE="4", SHUTDOWN_DELAY="0.5"),
+        cwd=PROJECT_ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        asyncio.run(wait_until_up(port, process))
+        workers = pg.run(database_url, "count_service_connections")[0][0]
+        assert workers >= 2  # each worker's pool and probe connection, at least
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=15) == 0
+        # Every worker closed its pool: the service holds no connection any more.
+        deadline = time.monotonic() + 5
+        while pg.run(database_url, "count_service_connections")[0][0] > 0:
+            assert time.monotonic() < deadline, "a worker's connections stayed open"
+            time.sleep(0.1)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
