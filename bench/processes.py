@@ -116,6 +116,8 @@ def service_env(database_url: str, pool_min: int, pool_max: int) -> dict[str, st
         "ACCESS_LOG": "false",
         "LOG_LEVEL": "WARNING",
         "MIGRATE_ON_START": "false",
+        # No load balancer to wait for: stop at once on the bench's SIGTERM.
+        "SHUTDOWN_DELAY": "0",
     }
 
 
