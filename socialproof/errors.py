@@ -63,8 +63,6 @@ class DatabaseUnreachable(Exception):
     """A new database connection could not be made (refused, reset or timed out)."""
 
 
-# One total mapping from what failed to the answer, as PostgREST's: a SQLSTATE is looked up
-# whole, then by its class (its first two characters); what is not listed is a server fault.
 RETRY_AFTER = {"Retry-After": "1"}
 DATABASE_UNAVAILABLE = "Database unavailable"
 STATEMENT_TIMED_OUT = "Database statement timed out"
@@ -81,6 +79,8 @@ _CONNECTION_LOST = (
 )
 _NO_SUCH_FILE = frozenset({errno.ENOENT, errno.ENOTDIR, errno.ENAMETOOLONG})
 
+# One total mapping from what failed to the answer, as PostgREST's: a SQLSTATE is looked up
+# whole, then by its class (its first two characters); what is not listed is a server fault.
 SQLSTATE_ANSWERS: dict[str, tuple[int, str]] = {
     "08": (503, DATABASE_UNAVAILABLE),  # connection exception
     "53300": (503, DATABASE_UNAVAILABLE),  # too_many_connections
