@@ -17,6 +17,7 @@ import attrs
 import psycopg
 import pytest
 from aiohttp import web
+from psycopg import sql
 
 from socialproof import migrations
 from socialproof.app import create_app
@@ -275,7 +276,7 @@ async def test_too_many_connections_53300_is_503(
     url = settings.database_url or ""
     role = f"socialproof_limited_{secrets.token_hex(4)}"
     with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(pg.test_sql("create_limited_role", role=role))
+        conn.execute(sql.SQL(pg.read("create_limited_role")).format(role=sql.Identifier(role)))
     try:
         parts = urlsplit(url)
         host = parts.netloc.rpartition("@")[2]
@@ -286,7 +287,7 @@ async def test_too_many_connections_53300_is_503(
         assert (status, body) == (503, UNAVAILABLE)
     finally:
         with psycopg.connect(url, autocommit=True) as conn:
-            conn.execute(pg.test_sql("drop_role", role=role))
+            conn.execute(sql.SQL(pg.read("drop_role")).format(role=sql.Identifier(role)))
 
 
 async def test_create_then_record_by_300_clients_gives_no_500(

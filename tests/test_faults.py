@@ -19,10 +19,11 @@ import pytest
 
 from socialproof import PROJECT_ROOT
 from socialproof.app import create_app
+from socialproof.pgserver import free_port
 from socialproof.settings import Settings
 from tests import pg
 from tests.api import Client, elo
-from tests.test_cli import free_port, service_env
+from tests.test_cli import service_env
 from tests.test_serve_ops import wait_until_up
 
 AppClient = Any

@@ -12,9 +12,10 @@ from pathlib import Path
 import aiohttp
 
 from socialproof import PROJECT_ROOT
+from socialproof.pgserver import free_port
 from tests import pg
 from tests.test_bounds import players_locked
-from tests.test_cli import free_port, service_env
+from tests.test_cli import service_env
 
 SHUTDOWN_DELAY = 1.0
 
