@@ -130,6 +130,8 @@ async def test_sigterm_under_keep_alive_load_fails_no_request(
         log.close()
     stderr = log_path.read_text()
     assert exit_code == 0, stderr
+    superuser = pg.run(database_url, "is_superuser") == [(True,)]
+    assert ("a superuser" in stderr) == superuser, stderr
     assert noticed < 0.5
     assert set(outcomes) == {"201 200"}, outcomes
     assert outcomes["201 200"] > 20
