@@ -57,7 +57,7 @@ def resolve_database(settings: Settings, migrate: bool) -> Settings:
     return settings
 
 
-def check_connections(settings: Settings) -> None:
+def check_connections(settings: Settings, warn_superuser: bool) -> None:
     """Exit with one line when every worker's pool cannot fit in the server's free slots; warn
     when connected as a superuser (whose connections can take the slots kept for admins)."""
     assert settings.database_url is not None
@@ -70,7 +70,7 @@ def check_connections(settings: Settings) -> None:
             f"{room.free} free ones (max_connections {room.max_connections}, {room.reserved} "
             f"reserved, {room.open - 1} open); lower WORKERS or DB_POOL_MAX_SIZE"
         )
-    if room.is_superuser:
+    if room.is_superuser and warn_superuser:
         log.warning(
             "connected as %s, a superuser: a role of its own, without superuser, is safer "
             "and leaves the reserved connections to administrators",
@@ -195,8 +195,10 @@ def main(argv: list[str] | None = None) -> None:
             if value is not None
         }
         settings = attrs.evolve(settings, **overrides)
+        embedded = settings.database_url is None
         settings = resolve_database(settings, migrate=args.migrate or settings.migrate_on_start)
-        check_connections(settings)
+        # The embedded server is the developer's own, with its superuser: nothing to warn of.
+        check_connections(settings, warn_superuser=not embedded)
         serve(settings)
     elif args.command == "migrate":
         url = settings.database_url or start_embedded(settings.embedded_data_dir)
