@@ -84,7 +84,7 @@ async def _serve_until_stopped(settings: Settings, reuse_port: bool) -> None:
     SIGTERM: /health/ready turns 503 at once and every answer asks its client to close its
     connection; serving goes on for SHUTDOWN_DELAY seconds, so that a load balancer notices and
     stops sending. Then the port closes, idle connections close, requests in flight get up to
-    SHUTDOWN_TIMEOUT to finish, and the pool closes. SIGINT (Ctrl-C), or a second signal,
+    SHUTDOWN_TIMEOUT to finish, and the pool closes. SIGINT (Ctrl-C), even after SIGTERM,
     skips the delay.
     """
     app = create_app(settings)
@@ -102,7 +102,9 @@ async def _serve_until_stopped(settings: Settings, reuse_port: bool) -> None:
     stop_now = asyncio.Event()
 
     def on_signal(signum: int) -> None:
-        if stop_requested.is_set() or signum == signal.SIGINT:
+        # A repeated SIGTERM changes nothing: systemd, for one, sends it to every worker as
+        # well as to the parent that forwards it.
+        if signum == signal.SIGINT:
             stop_now.set()
         app[lifecycle_key].draining = True
         stop_requested.set()

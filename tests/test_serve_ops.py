@@ -2,12 +2,14 @@
 fit, and a SIGTERM drain under keep-alive load that fails no request."""
 
 import asyncio
+import os
 import signal
 import subprocess
 import sys
 import time
 from collections import Counter
 from pathlib import Path
+from urllib.request import urlopen
 
 import aiohttp
 
@@ -140,22 +142,33 @@ async def test_sigterm_under_keep_alive_load_fails_no_request(
     assert SHUTDOWN_DELAY <= stopped < SHUTDOWN_DELAY * 2 + 5
 
 
-def test_with_workers_sigterm_reaches_each_and_the_parent_exits_0(database_url: str) -> None:
+def test_with_workers_sigterm_sent_to_all_drains_once_and_the_parent_exits_0(
+    database_url: str,
+) -> None:
+    """As systemd stops a service: SIGTERM to the parent and to every worker at once. Each
+    worker, signalled twice (directly and by the parent), still serves out SHUTDOWN_DELAY;
+    the parent exits 0, and no connection of the service stays open."""
     port = free_port()
+    delay = 1.0
     process = subprocess.Popen(
         [sys.executable, "-m", "socialproof", "serve", "--port", str(port), "--workers", "2"],
-        env=service_env(DATABASE_URL=database_url, DB_POOL_MAX_SIZE="4", SHUTDOWN_DELAY="0.5"),
+        env=service_env(DATABASE_URL=database_url, DB_POOL_MAX_SIZE="4", SHUTDOWN_DELAY=str(delay)),
         cwd=PROJECT_ROOT,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
     try:
         asyncio.run(wait_until_up(port, process))
-        workers = pg.run(database_url, "count_service_connections")[0][0]
-        assert workers >= 2  # each worker's pool and probe connection, at least
-        process.send_signal(signal.SIGTERM)
+        children = Path(f"/proc/{process.pid}/task/{process.pid}/children").read_text().split()
+        assert len(children) == 2
+        signalled = time.monotonic()
+        for pid in [process.pid, *map(int, children)]:
+            os.kill(pid, signal.SIGTERM)
+        time.sleep(delay / 2)
+        with urlopen(f"http://127.0.0.1:{port}/players/") as response:  # still served
+            assert response.status == 200
         assert process.wait(timeout=15) == 0
-        # Every worker closed its pool: the service holds no connection any more.
+        assert time.monotonic() - signalled >= delay
         deadline = time.monotonic() + 5
         while pg.run(database_url, "count_service_connections")[0][0] > 0:
             assert time.monotonic() < deadline, "a worker's connections stayed open"
