@@ -1,4 +1,4 @@
-"""Data access: one function per file in sql/, nothing else.
+"""Data access: one function per file in sql/, nothing else, by resource as sql/ is.
 
 Each function takes the pool (or a connection) first and returns asyncpg records; the
 handlers turn those into response models. Constraint violations propagate as asyncpg errors,
@@ -11,14 +11,6 @@ from socialproof.sqlfiles import SQL
 
 Db = Pool | Connection
 
-_PING = SQL["service/ping"]
-_PLAYERS_CREATE = SQL["players/create"]
-_PLAYERS_GET_BY_ID = SQL["players/get_by_id"]
-_PLAYERS_LIST = SQL["players/list"]
-_PLAYERS_LIST_SCENARIOS = SQL["players/list_scenarios"]
-_SCENARIOS_CREATE = SQL["scenarios/create"]
-_SCENARIOS_GET_BY_ID = SQL["scenarios/get_by_id"]
-
 
 def _of_existing_player(rows: list[Record], column: str) -> list[Record] | None:
     """For statements that LEFT JOIN a player's rows onto the player: None when no row came
@@ -28,20 +20,39 @@ def _of_existing_player(rows: list[Record], column: str) -> list[Record] | None:
     return [row for row in rows if row[column] is not None]
 
 
+# Service
+
+_PING = SQL["service/ping"]
+
+
 async def ping(db: Db) -> None:
     await db.fetchval(_PING)
+
+
+# Players
+
+_PLAYERS_CREATE = SQL["players/create"]
 
 
 async def create_player(db: Db, username: str, email: str) -> Record:
     return await db.fetchrow(_PLAYERS_CREATE, username, email)
 
 
+_PLAYERS_GET_BY_ID = SQL["players/get_by_id"]
+
+
 async def get_player(db: Db, player_id: int) -> Record | None:
     return await db.fetchrow(_PLAYERS_GET_BY_ID, player_id)
 
 
+_PLAYERS_LIST = SQL["players/list"]
+
+
 async def list_players(db: Db, skip: int, limit: int) -> list[Record]:
     return await db.fetch(_PLAYERS_LIST, skip, limit)
+
+
+_PLAYERS_LIST_SCENARIOS = SQL["players/list_scenarios"]
 
 
 async def list_player_scenarios(
@@ -59,20 +70,7 @@ async def list_player_scenarios(
     return _of_existing_player(rows, "id")
 
 
-async def create_scenario(
-    db: Db, player_id: int, scenario_type: str, content: str, difficulty_level: int
-) -> Record:
-    return await db.fetchrow(_SCENARIOS_CREATE, player_id, scenario_type, content, difficulty_level)
-
-
-async def get_scenario(db: Db, scenario_id: int) -> Record | None:
-    return await db.fetchrow(_SCENARIOS_GET_BY_ID, scenario_id)
-
-
-# Player lifecycle
-
 _PLAYERS_UPDATE = SQL["players/update"]
-_PLAYERS_DELETE = SQL["players/delete"]
 
 
 async def update_player(
@@ -81,19 +79,26 @@ async def update_player(
     return await db.fetchrow(_PLAYERS_UPDATE, player_id, username, email)
 
 
+_PLAYERS_DELETE = SQL["players/delete"]
+
+
 async def delete_player(db: Db, player_id: int) -> bool:
     """Whether there was such a player to delete."""
     return await db.fetchval(_PLAYERS_DELETE, player_id) is not None
 
 
-# Results and ratings
+# Scenarios
+
+_SCENARIOS_CREATE = SQL["scenarios/create"]
+
+
+async def create_scenario(
+    db: Db, player_id: int, scenario_type: str, content: str, difficulty_level: int
+) -> Record:
+    return await db.fetchrow(_SCENARIOS_CREATE, player_id, scenario_type, content, difficulty_level)
+
 
 _SCENARIOS_CREATE_WITH_RESULT = SQL["scenarios/create_with_result"]
-_SCENARIOS_RECORD_RESULT = SQL["scenarios/record_result"]
-_RATINGS_LEADERBOARD = SQL["ratings/leaderboard"]
-_RATINGS_PLAYER_RANK = SQL["ratings/player_rank"]
-_RATINGS_PLAYER_STATS = SQL["ratings/player_stats"]
-_RATINGS_RATING_HISTORY = SQL["ratings/rating_history"]
 
 
 async def create_scenario_with_result(
@@ -115,22 +120,46 @@ async def create_scenario_with_result(
     )
 
 
+_SCENARIOS_GET_BY_ID = SQL["scenarios/get_by_id"]
+
+
+async def get_scenario(db: Db, scenario_id: int) -> Record | None:
+    return await db.fetchrow(_SCENARIOS_GET_BY_ID, scenario_id)
+
+
+_SCENARIOS_RECORD_RESULT = SQL["scenarios/record_result"]
+
+
 async def record_result(db: Db, scenario_id: int, is_successful: bool) -> Record:
     """One row: `scenario_exists`, and the scenario's columns (id null if nothing recorded)."""
     return await db.fetchrow(_SCENARIOS_RECORD_RESULT, scenario_id, is_successful)
+
+
+# Ratings
+
+_RATINGS_LEADERBOARD = SQL["ratings/leaderboard"]
 
 
 async def leaderboard(db: Db, skip: int, limit: int) -> list[Record]:
     return await db.fetch(_RATINGS_LEADERBOARD, skip, limit)
 
 
+_RATINGS_PLAYER_RANK = SQL["ratings/player_rank"]
+
+
 async def player_rank(db: Db, player_id: int) -> Record | None:
     return await db.fetchrow(_RATINGS_PLAYER_RANK, player_id)
+
+
+_RATINGS_PLAYER_STATS = SQL["ratings/player_stats"]
 
 
 async def player_stats(db: Db, player_id: int) -> list[Record] | None:
     """Counts per scenario type ([] when none), or None when the player does not exist."""
     return _of_existing_player(await db.fetch(_RATINGS_PLAYER_STATS, player_id), "scenario_type")
+
+
+_RATINGS_RATING_HISTORY = SQL["ratings/rating_history"]
 
 
 async def rating_history(db: Db, player_id: int) -> list[Record] | None:

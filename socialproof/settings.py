@@ -1,99 +1,147 @@
-"""Settings from environment variables, with `.env` filling in what the environment lacks."""
+"""Settings: one declarative class, read from environment variables with `.env` filling in.
+
+Each field names its variable and says what it means; `Settings.from_env` structures the raw
+strings with cattrs (numbers, flags, paths), and the test suite holds the README's table to
+these fields.
+"""
 
 import os
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import attrs
+import cattrs
 from dotenv import dotenv_values
 
 from socialproof import PROJECT_ROOT
 
-_TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"0", "false", "no", "off", ""}
+# How settings spell true and false (case-insensitive).
+_TRUE = frozenset({"1", "true", "yes", "on"})
+_FALSE = frozenset({"0", "false", "no", "off"})
+_EMBEDDED_DATA_DIR = PROJECT_ROOT / ".pgdata"
 
 
 class SettingsError(ValueError):
     """A setting has a value the service cannot use."""
 
 
-def _flag(name: str, raw: str) -> bool:
-    value = raw.strip().lower()
-    if value in _TRUE:
-        return True
-    if value in _FALSE:
-        return False
-    raise SettingsError(f"{name} must be true or false, not {raw!r}")
+def at_least(minimum: float) -> Any:
+    """attrs validator: the value is `minimum` or more."""
+
+    def check(_instance: object, field: "attrs.Attribute[float]", value: float) -> None:
+        if value < minimum:
+            raise SettingsError(f"{field.metadata['env']} must be at least {minimum}, not {value}")
+
+    return check
 
 
-def _number(name: str, raw: str, kind: type[int] | type[float], minimum: float) -> int | float:
-    try:
-        value = kind(raw)
-    except ValueError:
-        raise SettingsError(f"{name} must be a number, not {raw!r}") from None
-    if value < minimum:
-        raise SettingsError(f"{name} must be at least {minimum}, not {raw!r}")
-    return value
+def setting(env: str, default: Any, help: str, **field: Any) -> Any:
+    """A settings field read from the environment variable `env`; `help` says what it does."""
+    return attrs.field(default=default, metadata={"env": env, "help": help}, **field)
 
 
 @attrs.frozen(kw_only=True)
 class Settings:
-    """Everything the service reads from its environment; README lists each one."""
+    """Everything the service reads from its environment."""
 
-    #: PostgreSQL to use; unset means the embedded server under `embedded_data_dir`.
-    database_url: str | None = None
-    host: str = "127.0.0.1"
-    port: int = 8000
-    #: Server processes sharing the port (SO_REUSEPORT), each with its own loop and pool.
-    workers: int = 1
-    pool_min_size: int = 2
-    pool_max_size: int = 32
-    #: Seconds to wait for a connection or a statement before answering 503.
-    db_timeout: float = 4.0
-    #: Apply pending migrations at start-up. Always done for the embedded server.
-    migrate_on_start: bool = False
-    embedded_data_dir: Path = PROJECT_ROOT / ".pgdata"
-    access_log: bool = False
-    log_level: str = "INFO"
+    database_url: str | None = setting(
+        "DATABASE_URL", None, "PostgreSQL to use; unset: the embedded server"
+    )
+    embedded_data_dir: Path = setting(
+        "EMBEDDED_PG_DIR", _EMBEDDED_DATA_DIR, "where the embedded server keeps its data"
+    )
+    migrate_on_start: bool = setting(
+        "MIGRATE_ON_START", False, "apply pending migrations at start-up when DATABASE_URL is set"
+    )
+    host: str = setting("HOST", "127.0.0.1", "address to listen on")
+    port: int = setting("PORT", 8000, "port to listen on", validator=at_least(0))
+    workers: int = setting("WORKERS", 1, "server processes sharing the port", validator=at_least(1))
+    pool_min_size: int = setting(
+        "DB_POOL_MIN_SIZE", 2, "connections each worker keeps open", validator=at_least(0)
+    )
+    pool_max_size: int = setting(
+        "DB_POOL_MAX_SIZE", 32, "connections each worker may open", validator=at_least(1)
+    )
+    db_timeout: float = setting(
+        "DB_TIMEOUT",
+        4.0,
+        "seconds to wait for a connection or a statement before answering 503",
+        validator=at_least(0.1),
+    )
+    access_log: bool = setting("ACCESS_LOG", False, "log every request")
+    log_level: str = setting(
+        "LOG_LEVEL", "INFO", "DEBUG, INFO, WARNING or ERROR", converter=str.upper
+    )
+
+    def __attrs_post_init__(self) -> None:
+        if self.pool_min_size > self.pool_max_size:
+            raise SettingsError("DB_POOL_MIN_SIZE must not exceed DB_POOL_MAX_SIZE")
 
     @classmethod
     def from_env(
         cls, environ: Mapping[str, str] | None = None, env_file: Path | None = None
     ) -> "Settings":
-        """Read settings: the process environment wins over `.env`, which wins over defaults."""
+        """Read settings: the process environment wins over `.env`, which wins over defaults.
+
+        An empty variable counts as unset.
+        """
         env_file = env_file if env_file is not None else PROJECT_ROOT / ".env"
         values: dict[str, str] = {}
         if env_file.is_file():
             values.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
         values.update(os.environ if environ is None else environ)
+        raw = {
+            field.name: values[env]
+            for env, field in env_names().items()
+            if values.get(env, "").strip() != ""
+        }
+        try:
+            return _converter.structure(raw, cls)
+        except cattrs.ClassValidationError as group:
+            raise SettingsError(_first_problem(group)) from None
 
-        def get(name: str) -> str | None:
-            raw = values.get(name)
-            return raw if raw not in (None, "") else None
 
-        kwargs: dict[str, object] = {}
-        if (url := get("DATABASE_URL")) is not None:
-            kwargs["database_url"] = url
-        if (host := get("HOST")) is not None:
-            kwargs["host"] = host
-        for name, field, kind, minimum in (
-            ("PORT", "port", int, 0),
-            ("WORKERS", "workers", int, 1),
-            ("DB_POOL_MIN_SIZE", "pool_min_size", int, 0),
-            ("DB_POOL_MAX_SIZE", "pool_max_size", int, 1),
-            ("DB_TIMEOUT", "db_timeout", float, 0.1),
-        ):
-            if (raw := get(name)) is not None:
-                kwargs[field] = _number(name, raw, kind, minimum)
-        if (raw := get("MIGRATE_ON_START")) is not None:
-            kwargs["migrate_on_start"] = _flag("MIGRATE_ON_START", raw)
-        if (raw := get("ACCESS_LOG")) is not None:
-            kwargs["access_log"] = _flag("ACCESS_LOG", raw)
-        if (raw := get("EMBEDDED_PG_DIR")) is not None:
-            kwargs["embedded_data_dir"] = (PROJECT_ROOT / raw).resolve()
-        if (raw := get("LOG_LEVEL")) is not None:
-            kwargs["log_level"] = raw.upper()
-        settings = cls(**kwargs)  # type: ignore[arg-type]
-        if settings.pool_min_size > settings.pool_max_size:
-            raise SettingsError("DB_POOL_MIN_SIZE must not exceed DB_POOL_MAX_SIZE")
-        return settings
+def env_names() -> "dict[str, attrs.Attribute[Any]]":
+    """Each setting's variable name, with its field, in declaration order."""
+    return {field.metadata["env"]: field for field in attrs.fields(Settings)}
+
+
+# Strings to typed values. Defaults are used as they are; only what the environment gives is
+# structured here.
+_converter = cattrs.Converter(detailed_validation=True)
+
+
+def _flag(raw: str, _type: type) -> bool:
+    value = raw.strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ValueError(f"must be one of {', '.join(sorted(_TRUE | _FALSE))}, not {raw!r}")
+
+
+def _number(kind: type[int] | type[float]) -> Any:
+    def structure(raw: str, _type: type) -> int | float:
+        try:
+            return kind(raw.strip())
+        except ValueError:
+            raise ValueError(f"must be a number, not {raw!r}") from None
+
+    return structure
+
+
+_converter.register_structure_hook(bool, _flag)
+_converter.register_structure_hook(int, _number(int))
+_converter.register_structure_hook(float, _number(float))
+_converter.register_structure_hook(Path, lambda raw, _type: (PROJECT_ROOT / raw).resolve())
+_converter.register_structure_hook(str | None, lambda raw, _type: raw)
+
+
+def _first_problem(group: cattrs.ClassValidationError) -> str:
+    """`NAME must ...`: the first bad setting, named by its variable."""
+    by_field = {field.name: env for env, field in env_names().items()}
+    with_notes, without_notes = group.group_exceptions()
+    for error, note in with_notes:
+        return f"{by_field.get(str(note.name), note.name)} {error}"
+    return str(without_notes[0])
