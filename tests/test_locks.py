@@ -7,7 +7,6 @@ lower band's row without waiting. Taken lower band first, that row is already lo
 """
 
 import asyncio
-import math
 from collections.abc import AsyncIterator
 
 import asyncpg
@@ -18,12 +17,7 @@ from tests import pg
 from tests.api import Client, create_player, create_scenario, elo, get_json
 
 LOCK_BAND_ROW = pg.read("lock_band_row_nowait")
-SHARDS = 16  # a player counts in the band row of shard id % 16
-
-
-def rating_band(rating: float) -> int:
-    """The database's rating_band(), for choosing which rows to lock."""
-    return math.floor(rating / 10)
+BAND_ROW_OF = pg.read("band_row_of")
 
 
 async def until_a_connection_waits_for_a_lock(conn: asyncpg.Connection) -> None:
@@ -66,9 +60,11 @@ async def test_a_result_moving_bands_locks_the_lower_band_row_first(
     for succeeded in earlier_results:
         await create_scenario(client, player["id"], difficulty_level=5, is_successful=succeeded)
     rating = (await get_json(client, f"/players/{player['id']}"))["player_skill_rating"]
-    lower, higher = sorted([rating_band(rating), rating_band(elo(rating, 5, result))])
+    before = await prober.fetchrow(BAND_ROW_OF, player["id"], rating)
+    after = await prober.fetchrow(BAND_ROW_OF, player["id"], elo(rating, 5, result))
+    lower, higher = sorted([before["band"], after["band"]])
     assert lower < higher
-    shard = player["id"] % SHARDS
+    shard = before["shard"]
     # Both rows exist already (the earlier results passed through both bands), so the probe
     # below finds a row to lock rather than nothing.
     async with prober.transaction():
