@@ -116,6 +116,7 @@ def service_env(database_url: str, pool_min: int, pool_max: int) -> dict[str, st
         "ACCESS_LOG": "false",
         "LOG_LEVEL": "WARNING",
         "MIGRATE_ON_START": "false",
+        "AUTH": "off",
     }
 
 

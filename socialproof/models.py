@@ -20,6 +20,7 @@ from socialproof.validation import (
 
 # Rules that more than one model applies.
 USERNAME = text(3, 32, r"^[A-Za-z0-9_.-]+$")
+PASSWORD = text(8, 128)
 SCENARIO_TYPE = text(1, 50)
 
 
@@ -28,8 +29,18 @@ SCENARIO_TYPE = text(1, 50)
 
 @attrs.frozen
 class PlayerCreate(RequestModel):
+    """Sign-up with AUTH=off: a password may come later."""
+
     username: str = attrs.field(validator=USERNAME)
     email: str = attrs.field(converter=email_address)
+    password: str | None = attrs.field(default=None, validator=optional(PASSWORD), repr=False)
+
+
+@attrs.frozen
+class PlayerSignUp(PlayerCreate):
+    """Sign-up with accounts: the password is required."""
+
+    password: str = attrs.field(validator=PASSWORD, repr=False)
 
 
 @attrs.frozen
@@ -38,6 +49,11 @@ class PlayerUpdate(RequestModel):
 
     username: str | None = attrs.field(default=None, validator=optional(USERNAME))
     email: str | None = attrs.field(default=None, converter=optional_email_address)
+    password: str | None = attrs.field(default=None, validator=optional(PASSWORD), repr=False)
+    # Needed to change one's own password; admins need not give it.
+    current_password: str | None = attrs.field(
+        default=None, validator=optional(text(1, 128)), repr=False
+    )
 
 
 @attrs.frozen
@@ -81,7 +97,7 @@ class ScenarioFilter(Page):
 class Player:
     id: int
     username: str
-    email: str
+    email: str | None  # null for callers other than the player themself and admins
     player_skill_rating: float
     created_at: datetime
 

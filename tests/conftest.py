@@ -34,7 +34,10 @@ def empty_tables(database_url: str) -> str:
 
 @pytest.fixture
 def settings(empty_tables: str) -> Settings:
-    return Settings(database_url=empty_tables, pool_min_size=1, pool_max_size=10, db_timeout=3.0)
+    """The service as it was before accounts: AUTH=off, no token needed anywhere."""
+    return Settings(
+        database_url=empty_tables, pool_min_size=1, pool_max_size=10, db_timeout=3.0, auth="off"
+    )
 
 
 @pytest.fixture
