@@ -99,7 +99,9 @@ def _player_tokens(signer: TokenSigner, player_id: int, refresh_token: str) -> w
     )
 
 
-async def _password_grant(request: web.Request, signer: TokenSigner, form: dict[str, str]):
+async def _password_grant(
+    request: web.Request, signer: TokenSigner, form: dict[str, str]
+) -> web.Response:
     login, password = _field(form, "username"), _field(form, "password")
     _requested_scopes(form, frozenset({PLAYER}))
     db = request.app[db_key]
@@ -128,7 +130,9 @@ async def _password_grant(request: web.Request, signer: TokenSigner, form: dict[
     return _player_tokens(signer, found["player_id"], refresh_token)
 
 
-async def _refresh_grant(request: web.Request, signer: TokenSigner, form: dict[str, str]):
+async def _refresh_grant(
+    request: web.Request, signer: TokenSigner, form: dict[str, str]
+) -> web.Response:
     presented = _field(form, "refresh_token")
     _requested_scopes(form, frozenset({PLAYER}))
     refresh_token = new_refresh_token()
@@ -154,7 +158,7 @@ def _client_credentials(request: web.Request, form: dict[str, str]) -> tuple[str
 
 async def _client_credentials_grant(
     request: web.Request, signer: TokenSigner, form: dict[str, str]
-):
+) -> web.Response:
     client_id, secret = _client_credentials(request, form)
     scope = None
     if client_id and secret and len(client_id) <= MAX_FIELD_LENGTH:
@@ -201,8 +205,10 @@ async def token(request: web.Request) -> web.Response:
 
 async def revoke(request: web.Request) -> web.Response:
     """POST /auth/revoke: end the session of a refresh token; 200 whatever the token was."""
-    form = await request.post()
-    presented = form.get("token")
-    if isinstance(presented, str) and 0 < len(presented) <= MAX_FIELD_LENGTH:
+    try:
+        presented = (await _form(request)).get("token", "")
+    except OAuthError:  # not a form: there is no token to revoke
+        presented = ""
+    if 0 < len(presented) <= MAX_FIELD_LENGTH:
         await queries.end_session(request.app[db_key], token_hash(presented))
     return web.Response(status=200, headers=NO_STORE)
