@@ -9,15 +9,11 @@ have a documented status code, content type and headers, and a body that matches
 documented schema.
 """
 
-import asyncio
-import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
 
 import pytest
 import requests
 import schemathesis
-from aiohttp import web
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 from schemathesis.checks import not_a_server_error
@@ -32,6 +28,7 @@ from socialproof.app import create_app
 from socialproof.auth.clients import create_client
 from socialproof.handlers.docs import load_openapi
 from socialproof.settings import Settings
+from tests.live import serve_in_thread
 
 CHECKS = [
     not_a_server_error,
@@ -49,32 +46,6 @@ PASSWORD = {"password": "a password for fuzzing"}
 SCENARIO = {"scenario_type": "negotiation", "content": "Ask for a raise.", "difficulty_level": 5}
 
 schema = schemathesis.openapi.from_dict(load_openapi())
-
-
-@contextmanager
-def serve_in_thread(app: web.Application) -> Iterator[str]:
-    """Serve `app` on a free localhost port from a thread with its own event loop; yield its URL.
-
-    schemathesis sends blocking requests from the test's thread, so the server cannot share it.
-    """
-    loop = asyncio.new_event_loop()
-    thread = threading.Thread(target=loop.run_forever, name="live-server", daemon=True)
-    thread.start()
-    runner = web.AppRunner(app)
-
-    async def start() -> str:
-        await runner.setup()
-        await web.TCPSite(runner, "127.0.0.1", 0).start()
-        host, port = runner.addresses[0][:2]
-        return f"http://{host}:{port}"
-
-    try:
-        yield asyncio.run_coroutine_threadsafe(start(), loop).result(timeout=30)
-    finally:
-        asyncio.run_coroutine_threadsafe(runner.cleanup(), loop).result(timeout=30)
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join(timeout=10)
-        loop.close()
 
 
 @pytest.fixture
