@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import attrs
 import jwt
 import orjson
@@ -259,6 +260,32 @@ async def test_reusing_a_refresh_token_ends_its_whole_session(auth_client: Clien
     status, body = await refresh(auth_client, second["refresh_token"])  # the newer one too
     assert (status, body["error"]) == (400, "invalid_grant")
     assert (await refresh(auth_client, other_session["refresh_token"]))[0] == 200
+
+
+async def test_two_refreshes_racing_with_one_token_end_the_session(
+    auth_client: Client, empty_tables: str
+) -> None:
+    """The database settles the race: one rotates, the other is a reuse and ends the session.
+
+    A transaction holds the token's row while both requests arrive, so that they really race.
+    """
+    await sign_up(auth_client, "ada")
+    tokens = await login(auth_client, "ada")
+    blocker = await asyncpg.connect(empty_tables)
+    try:
+        async with blocker.transaction():
+            await blocker.execute(pg.read("lock_refresh_tokens"))
+            racing = [
+                asyncio.create_task(refresh(auth_client, tokens["refresh_token"])) for _ in "ab"
+            ]
+            await asyncio.sleep(0.5)  # both requests now wait for the row
+            assert not any(task.done() for task in racing)
+        answers = await asyncio.gather(*racing)
+    finally:
+        await blocker.close()
+    assert sorted(status for status, _ in answers) == [200, 400]
+    ((_, rotated),) = [answer for answer in answers if answer[0] == 200]
+    assert (await refresh(auth_client, rotated["refresh_token"]))[0] == 400
 
 
 async def test_revocation_ends_the_session(auth_client: Client) -> None:
