@@ -31,6 +31,8 @@ async def _worker(
     errors: dict[str, int],
 ) -> None:
     headers = {"Content-Type": "application/json"}
+    if token := state.params.get("token"):
+        headers["Authorization"] = f"Bearer {token}"
     while time.perf_counter() < deadline:
         method, path, body = make_request(key, state)
         started = time.perf_counter()

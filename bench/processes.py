@@ -2,6 +2,7 @@
 (`python -m socialproof serve`) and the floor app (`python -m bench.floor_app`)."""
 
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -15,6 +16,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from socialproof import PROJECT_ROOT
+from socialproof.auth.tokens import TokenSigner
+from socialproof.settings import Settings
+
+# The service with accounts (AUTH=required) signs with this run's own key, and the bench's
+# writes carry a game server's token signed with it, valid for the whole run.
+_BENCH_AUTH = Settings(jwt_secret=secrets.token_urlsafe(32), access_token_ttl=24 * 3600)
+
+
+def bench_token() -> str:
+    """A trusted game server's access token (results:write) for the AUTH=required service."""
+    return TokenSigner.from_settings(_BENCH_AUTH).issue("client:bench", "results:write")
 
 
 class ServerError(RuntimeError):
@@ -106,9 +118,13 @@ def service_command(workers: int, port: int) -> list[str]:
     ]
 
 
-def service_env(database_url: str, pool_min: int, pool_max: int) -> dict[str, str]:
+def service_env(
+    database_url: str, pool_min: int, pool_max: int, auth: str = "off"
+) -> dict[str, str]:
     """The service's settings for the bench: what `make run` uses, made explicit (the
-    environment wins over a developer's .env), with the dataset's database."""
+    environment wins over a developer's .env), with the dataset's database. AUTH=off unless
+    asked: the bench's sign-ups carry no password."""
+    keys = {"JWT_SECRET": str(_BENCH_AUTH.jwt_secret), "ACCESS_TOKEN_TTL": "86400"}
     return {
         "DATABASE_URL": database_url,
         "DB_POOL_MIN_SIZE": str(pool_min),
@@ -116,7 +132,8 @@ def service_env(database_url: str, pool_min: int, pool_max: int) -> dict[str, st
         "ACCESS_LOG": "false",
         "LOG_LEVEL": "WARNING",
         "MIGRATE_ON_START": "false",
-        "AUTH": "off",
+        "AUTH": auth,
+        **(keys if auth == "required" else {}),
     }
 
 

@@ -93,6 +93,23 @@ def workers_table(results: dict) -> list[str]:
     return _table(["GET /players/{id}", *LOAD_HEADER[1:]], rows) if rows else []
 
 
+def accounts_table(results: dict) -> list[str]:
+    """The same endpoints with AUTH=off and with AUTH=required, side by side."""
+    rows = []
+    ratios = results.get("ratios", {}).get("accounts", {})
+    for key, row in results.get("accounts", {}).items():
+        rows.append(_load_row(f"{row['label']}, AUTH=off", results["service"].get(key)))
+        rows.append(_load_row(f"{row['label']}, AUTH=required", row))
+    lines = _table(["endpoint", *LOAD_HEADER[1:]], rows) if rows else []
+    if ratios:
+        lines.append("")
+        lines += [
+            f"- app CPU per request, AUTH=required / AUTH=off, {key}: {ratio:.2f}"
+            for key, ratio in ratios.items()
+        ]
+    return lines
+
+
 def wins_table(results: dict) -> list[str]:
     rows = []
     for row in results.get("wins", []):
@@ -217,6 +234,13 @@ def markdown(results: dict) -> str:
     ]
     if workers := workers_table(results):
         lines += ["", "## Workers", "", *workers]
+    if accounts := accounts_table(results):
+        lines += [
+            "",
+            "## Accounts (a public read with no token; a write with a game server's token)",
+            "",
+            *accounts,
+        ]
     if wins := wins_table(results):
         lines += ["", "## Known wins, weighed on the floor", "", *wins]
     if scaling := scaling_tables(results):
@@ -232,6 +256,8 @@ def stdout_summary(results: dict) -> str:
     lines = [*endpoint_table(results), "", *ratio_lines(results)]
     if workers := workers_table(results):
         lines += ["", *workers]
+    if accounts := accounts_table(results):
+        lines += ["", *accounts]
     missed = [t for t in results.get("targets", []) if not t["met"]]
     if results.get("targets"):
         lines += [

@@ -44,6 +44,9 @@ WINS = (
 SMOKE_WINS = WINS[:2]
 # The endpoints the floor also serves, for the service / floor ratios.
 FLOOR_ENDPOINTS = ("get_player", "create_player")
+# Measured again on a service with accounts (AUTH=required): a public read with no token, and
+# a write with a game server's token.
+ACCOUNTS_ENDPOINTS = ("get_player", "create_scenario")
 PROBLEM = "problem"
 
 
@@ -85,6 +88,8 @@ def probe(base_url: str, endpoint: Endpoint, params: dict[str, str]) -> str | No
     params = {**params, "tag": secrets.token_hex(4)}
     method, path, body = make_request(endpoint.key, RequestState(1, 1, params))
     headers = {"Content-Type": "application/json"} if body else {}
+    if body and "token" in params:
+        headers["Authorization"] = f"Bearer {params['token']}"
     request = urllib.request.Request(base_url + path, data=body, method=method, headers=headers)
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
@@ -135,6 +140,16 @@ def combine(
         "driver_cpu_share": round(sum(c.driver for c in cpu) / seconds, 3) if seconds else None,
         "load_average": max(load_averages),
     }
+
+
+def cpu_ratio(target: "Target", baseline: "Target", key: str) -> float | None:
+    """The app CPU per request of `target` over `baseline`'s, on one endpoint."""
+    spent = [
+        sum(c.server for c in t.cpu.get(key, [])) / requests
+        for t in (target, baseline)
+        if (requests := sum(r.requests for r in t.runs.get(key, [])))
+    ]
+    return round(spent[0] / spent[1], 3) if len(spent) == 2 and spent[1] else None
 
 
 class Target:
@@ -219,15 +234,17 @@ class BenchRun:
 
     # Servers
 
-    def service(self, stack: ExitStack, url: str, workers: int) -> processes.Running:
+    def service(
+        self, stack: ExitStack, url: str, workers: int, auth: str = "off"
+    ) -> processes.Running:
         port = processes.free_port()
         running = stack.enter_context(
             processes.running(
                 processes.service_command(workers, port),
-                processes.service_env(url, self.options.pool_min, self.options.pool_max),
+                processes.service_env(url, self.options.pool_min, self.options.pool_max, auth),
                 "/health",
                 port,
-                self.logs / f"service-{workers}w.log",
+                self.logs / f"service-{workers}w-auth-{auth}.log",
             )
         )
         return running
@@ -284,9 +301,13 @@ class BenchRun:
         """Every endpoint on one service process; the floor and the multi-worker service run
         beside it for the endpoints they are compared on."""
         options = self.options
-        params = {"players": str(dataset.max_player_id)}
+        # The token is for the AUTH=required service; the others ignore it.
+        params = {"players": str(dataset.max_player_id), "token": processes.bench_token()}
         with ExitStack() as stack:
             service = Target("service", self.service(stack, dataset.url, 1))
+            accounts = Target(
+                "service AUTH=required", self.service(stack, dataset.url, 1, "required")
+            )
             floor = Target("floor", self.floor(stack, dataset.url)) if options.floor else None
             multi = [
                 Target(f"service --workers {n}", self.service(stack, dataset.url, n))
@@ -303,6 +324,8 @@ class BenchRun:
                     targets.append(floor)
                 if key == "get_player":
                     targets += multi
+                if key in ACCOUNTS_ENDPOINTS:
+                    targets.append(accounts)
                 if key == "record_result":
                     self.record_result(service, dataset, params)
                     continue
@@ -320,6 +343,12 @@ class BenchRun:
             target.name.rsplit(" ", 1)[-1]: target.row(BY_KEY["get_player"]) for target in multi
         }
         self.results["ratios"] = self.ratios(service, floor)
+        self.results["accounts"] = {
+            key: row for key in ACCOUNTS_ENDPOINTS if (row := accounts.row(BY_KEY[key]))
+        }
+        self.results["ratios"]["accounts"] = {
+            key: ratio for key in ACCOUNTS_ENDPOINTS if (ratio := cpu_ratio(accounts, service, key))
+        }
 
     def record_result(self, service: Target, dataset: database.Dataset, params: dict) -> None:
         """Each request plays a fresh scenario: a pool of unplayed ones, made just before,
