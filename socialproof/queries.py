@@ -1,4 +1,4 @@
-"""Data access: one function per file in sql/, nothing else.
+"""Data access: one function per file in sql/, nothing else, by resource as sql/ is.
 
 Each function takes the pool (or a connection) first and returns asyncpg records; the
 handlers turn those into response models. Constraint violations propagate as asyncpg errors,
@@ -11,14 +11,6 @@ from socialproof.sqlfiles import SQL
 
 Db = Pool | Connection
 
-_PING = SQL["service/ping"]
-_PLAYERS_CREATE = SQL["players/create"]
-_PLAYERS_GET_BY_ID = SQL["players/get_by_id"]
-_PLAYERS_LIST = SQL["players/list"]
-_PLAYERS_LIST_SCENARIOS = SQL["players/list_scenarios"]
-_SCENARIOS_CREATE = SQL["scenarios/create"]
-_SCENARIOS_GET_BY_ID = SQL["scenarios/get_by_id"]
-
 
 def _of_existing_player(rows: list[Record], column: str) -> list[Record] | None:
     """For statements that LEFT JOIN a player's rows onto the player: None when no row came
@@ -28,20 +20,39 @@ def _of_existing_player(rows: list[Record], column: str) -> list[Record] | None:
     return [row for row in rows if row[column] is not None]
 
 
+# Service
+
+_PING = SQL["service/ping"]
+
+
 async def ping(db: Db) -> None:
     await db.fetchval(_PING)
+
+
+# Players
+
+_PLAYERS_CREATE = SQL["players/create"]
 
 
 async def create_player(db: Db, username: str, email: str) -> Record:
     return await db.fetchrow(_PLAYERS_CREATE, username, email)
 
 
+_PLAYERS_GET_BY_ID = SQL["players/get_by_id"]
+
+
 async def get_player(db: Db, player_id: int) -> Record | None:
     return await db.fetchrow(_PLAYERS_GET_BY_ID, player_id)
 
 
+_PLAYERS_LIST = SQL["players/list"]
+
+
 async def list_players(db: Db, skip: int, limit: int) -> list[Record]:
     return await db.fetch(_PLAYERS_LIST, skip, limit)
+
+
+_PLAYERS_LIST_SCENARIOS = SQL["players/list_scenarios"]
 
 
 async def list_player_scenarios(
@@ -59,20 +70,7 @@ async def list_player_scenarios(
     return _of_existing_player(rows, "id")
 
 
-async def create_scenario(
-    db: Db, player_id: int, scenario_type: str, content: str, difficulty_level: int
-) -> Record:
-    return await db.fetchrow(_SCENARIOS_CREATE, player_id, scenario_type, content, difficulty_level)
-
-
-async def get_scenario(db: Db, scenario_id: int) -> Record | None:
-    return await db.fetchrow(_SCENARIOS_GET_BY_ID, scenario_id)
-
-
-# Player lifecycle
-
 _PLAYERS_UPDATE = SQL["players/update"]
-_PLAYERS_DELETE = SQL["players/delete"]
 
 
 async def update_player(
@@ -81,19 +79,26 @@ async def update_player(
     return await db.fetchrow(_PLAYERS_UPDATE, player_id, username, email)
 
 
+_PLAYERS_DELETE = SQL["players/delete"]
+
+
 async def delete_player(db: Db, player_id: int) -> bool:
     """Whether there was such a player to delete."""
     return await db.fetchval(_PLAYERS_DELETE, player_id) is not None
 
 
-# Results and ratings
+# Scenarios
+
+_SCENARIOS_CREATE = SQL["scenarios/create"]
+
+
+async def create_scenario(
+    db: Db, player_id: int, scenario_type: str, content: str, difficulty_level: int
+) -> Record:
+    return await db.fetchrow(_SCENARIOS_CREATE, player_id, scenario_type, content, difficulty_level)
+
 
 _SCENARIOS_CREATE_WITH_RESULT = SQL["scenarios/create_with_result"]
-_SCENARIOS_RECORD_RESULT = SQL["scenarios/record_result"]
-_RATINGS_LEADERBOARD = SQL["ratings/leaderboard"]
-_RATINGS_PLAYER_RANK = SQL["ratings/player_rank"]
-_RATINGS_PLAYER_STATS = SQL["ratings/player_stats"]
-_RATINGS_RATING_HISTORY = SQL["ratings/rating_history"]
 
 
 async def create_scenario_with_result(
@@ -115,22 +120,46 @@ async def create_scenario_with_result(
     )
 
 
+_SCENARIOS_GET_BY_ID = SQL["scenarios/get_by_id"]
+
+
+async def get_scenario(db: Db, scenario_id: int) -> Record | None:
+    return await db.fetchrow(_SCENARIOS_GET_BY_ID, scenario_id)
+
+
+_SCENARIOS_RECORD_RESULT = SQL["scenarios/record_result"]
+
+
 async def record_result(db: Db, scenario_id: int, is_successful: bool) -> Record:
     """One row: `scenario_exists`, and the scenario's columns (id null if nothing recorded)."""
     return await db.fetchrow(_SCENARIOS_RECORD_RESULT, scenario_id, is_successful)
+
+
+# Ratings
+
+_RATINGS_LEADERBOARD = SQL["ratings/leaderboard"]
 
 
 async def leaderboard(db: Db, skip: int, limit: int) -> list[Record]:
     return await db.fetch(_RATINGS_LEADERBOARD, skip, limit)
 
 
+_RATINGS_PLAYER_RANK = SQL["ratings/player_rank"]
+
+
 async def player_rank(db: Db, player_id: int) -> Record | None:
     return await db.fetchrow(_RATINGS_PLAYER_RANK, player_id)
+
+
+_RATINGS_PLAYER_STATS = SQL["ratings/player_stats"]
 
 
 async def player_stats(db: Db, player_id: int) -> list[Record] | None:
     """Counts per scenario type ([] when none), or None when the player does not exist."""
     return _of_existing_player(await db.fetch(_RATINGS_PLAYER_STATS, player_id), "scenario_type")
+
+
+_RATINGS_RATING_HISTORY = SQL["ratings/rating_history"]
 
 
 async def rating_history(db: Db, player_id: int) -> list[Record] | None:
@@ -141,17 +170,6 @@ async def rating_history(db: Db, player_id: int) -> list[Record] | None:
 # Accounts and access
 
 _AUTH_CREATE_PLAYER = SQL["auth/create_player"]
-_AUTH_FIND_CREDENTIALS = SQL["auth/find_credentials"]
-_AUTH_START_SESSION = SQL["auth/start_session"]
-_AUTH_ROTATE_REFRESH_TOKEN = SQL["auth/rotate_refresh_token"]
-_AUTH_END_SESSION = SQL["auth/end_session"]
-_AUTH_END_PLAYER_SESSIONS = SQL["auth/end_player_sessions"]
-_AUTH_GET_PASSWORD_HASH = SQL["auth/get_password_hash"]
-_AUTH_SET_PASSWORD = SQL["auth/set_password"]
-_AUTH_CREATE_CLIENT = SQL["auth/create_client"]
-_AUTH_LIST_CLIENTS = SQL["auth/list_clients"]
-_AUTH_REVOKE_CLIENT = SQL["auth/revoke_client"]
-_AUTH_AUTHENTICATE_CLIENT = SQL["auth/authenticate_client"]
 
 
 async def create_player_with_password(
@@ -160,9 +178,15 @@ async def create_player_with_password(
     return await db.fetchrow(_AUTH_CREATE_PLAYER, username, email, password_hash)
 
 
+_AUTH_FIND_CREDENTIALS = SQL["auth/find_credentials"]
+
+
 async def find_credentials(db: Db, login: str) -> Record | None:
     """(player_id, password_hash) of the player with this username or email, if any."""
     return await db.fetchrow(_AUTH_FIND_CREDENTIALS, login)
+
+
+_AUTH_START_SESSION = SQL["auth/start_session"]
 
 
 async def start_session(
@@ -179,6 +203,9 @@ async def start_session(
     )
 
 
+_AUTH_ROTATE_REFRESH_TOKEN = SQL["auth/rotate_refresh_token"]
+
+
 async def rotate_refresh_token(
     db: Db, presented_hash: bytes, next_hash: bytes, refresh_ttl: int
 ) -> int | None:
@@ -186,20 +213,35 @@ async def rotate_refresh_token(
     return await db.fetchval(_AUTH_ROTATE_REFRESH_TOKEN, presented_hash, next_hash, refresh_ttl)
 
 
+_AUTH_END_SESSION = SQL["auth/end_session"]
+
+
 async def end_session(db: Db, token_hash: bytes) -> None:
     await db.execute(_AUTH_END_SESSION, token_hash)
+
+
+_AUTH_END_PLAYER_SESSIONS = SQL["auth/end_player_sessions"]
 
 
 async def end_player_sessions(db: Db, player_id: int) -> None:
     await db.execute(_AUTH_END_PLAYER_SESSIONS, player_id)
 
 
+_AUTH_GET_PASSWORD_HASH = SQL["auth/get_password_hash"]
+
+
 async def get_password_hash(db: Db, player_id: int) -> str | None:
     return await db.fetchval(_AUTH_GET_PASSWORD_HASH, player_id)
 
 
+_AUTH_SET_PASSWORD = SQL["auth/set_password"]
+
+
 async def set_password(db: Db, player_id: int, password_hash: str) -> None:
     await db.execute(_AUTH_SET_PASSWORD, player_id, password_hash)
+
+
+_AUTH_CREATE_CLIENT = SQL["auth/create_client"]
 
 
 async def create_client(
@@ -208,12 +250,21 @@ async def create_client(
     return await db.fetchrow(_AUTH_CREATE_CLIENT, client_id, name, secret_hash, scope)
 
 
+_AUTH_LIST_CLIENTS = SQL["auth/list_clients"]
+
+
 async def list_clients(db: Db) -> list[Record]:
     return await db.fetch(_AUTH_LIST_CLIENTS)
 
 
+_AUTH_REVOKE_CLIENT = SQL["auth/revoke_client"]
+
+
 async def revoke_client(db: Db, client_id: str) -> Record | None:
     return await db.fetchrow(_AUTH_REVOKE_CLIENT, client_id)
+
+
+_AUTH_AUTHENTICATE_CLIENT = SQL["auth/authenticate_client"]
 
 
 async def authenticate_client(db: Db, client_id: str, secret_hash: bytes) -> str | None:

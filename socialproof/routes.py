@@ -16,7 +16,8 @@ def setup_routes(app: web.Application) -> None:
     router.add_get("/players/{player_id}", players.get_player)
     router.add_patch("/players/{player_id}", players.update_player)
     router.add_delete("/players/{player_id}", players.delete_player)
-    router.add_get("/players/{player_id}/scenarios", players.list_player_scenarios)
+    for path in ("/players/{player_id}/scenarios", "/players/{player_id}/scenarios/"):
+        router.add_get(path, players.list_player_scenarios)
     router.add_get("/players/{player_id}/rank", ratings.player_rank)
     router.add_get("/players/{player_id}/stats", ratings.player_stats)
     router.add_get("/players/{player_id}/rating-history", ratings.rating_history)

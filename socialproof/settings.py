@@ -14,12 +14,9 @@ import attrs
 import cattrs
 from dotenv import dotenv_values
 
-from socialproof import PROJECT_ROOT
-
 # How settings spell true and false (case-insensitive).
 _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"0", "false", "no", "off"})
-_EMBEDDED_DATA_DIR = PROJECT_ROOT / ".pgdata"
 
 
 class SettingsError(ValueError):
@@ -71,7 +68,10 @@ class Settings:
         "DATABASE_URL", None, "PostgreSQL to use; unset: the embedded server"
     )
     embedded_data_dir: Path = setting(
-        "EMBEDDED_PG_DIR", _EMBEDDED_DATA_DIR, "where the embedded server keeps its data"
+        "EMBEDDED_PG_DIR",
+        Path(".pgdata"),
+        "where the embedded server keeps its data",
+        converter=Path.absolute,
     )
     migrate_on_start: bool = setting(
         "MIGRATE_ON_START", False, "apply pending migrations at start-up when DATABASE_URL is set"
@@ -135,9 +135,10 @@ class Settings:
     ) -> "Settings":
         """Read settings: the process environment wins over `.env`, which wins over defaults.
 
-        An empty variable counts as unset.
+        `.env` and a relative EMBEDDED_PG_DIR are taken from the working directory (the
+        checkout, for `make run`). An empty variable counts as unset.
         """
-        env_file = env_file if env_file is not None else PROJECT_ROOT / ".env"
+        env_file = env_file if env_file is not None else Path(".env")
         values: dict[str, str] = {}
         if env_file.is_file():
             values.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
@@ -185,7 +186,7 @@ def _number(kind: type[int] | type[float]) -> Any:
 _converter.register_structure_hook(bool, _flag)
 _converter.register_structure_hook(int, _number(int))
 _converter.register_structure_hook(float, _number(float))
-_converter.register_structure_hook(Path, lambda raw, _type: (PROJECT_ROOT / raw).resolve())
+_converter.register_structure_hook(Path, lambda raw, _type: Path(raw))
 _converter.register_structure_hook(str | None, lambda raw, _type: raw)
 
 
