@@ -7,7 +7,6 @@ import base64
 import logging
 import os
 import stat
-import statistics
 import subprocess
 import sys
 import time
@@ -106,15 +105,17 @@ async def test_unknown_user_and_wrong_password_get_the_same_answer_in_about_the_
         {"error": "invalid_grant", "error_description": "Incorrect username or password"},
     )
 
-    async def median_seconds(form: dict[str, str]) -> float:
-        times = []
-        for _ in range(5):
-            start = time.perf_counter()
-            await auth_client.post("/auth/token", data=form)
-            times.append(time.perf_counter() - start)
-        return statistics.median(times)
+    async def seconds(form: dict[str, str]) -> float:
+        start = time.perf_counter()
+        await auth_client.post("/auth/token", data=form)
+        return time.perf_counter() - start
 
-    ratio = await median_seconds(unknown) / await median_seconds(wrong)
+    # The fastest of several, taken in turns: what each costs, less the busy machine's noise.
+    unknown_times, wrong_times = [], []
+    for _ in range(7):
+        unknown_times.append(await seconds(unknown))
+        wrong_times.append(await seconds(wrong))
+    ratio = min(unknown_times) / min(wrong_times)
     assert 0.5 < ratio < 2, ratio  # both hash once; without the dummy hash it is ~0.05
 
 
