@@ -1,4 +1,4 @@
-"""Command line: `python -m socialproof serve|migrate|database-url`."""
+"""Command line: `python -m socialproof serve|migrate|database-url|clients`."""
 
 import argparse
 import asyncio
@@ -10,11 +10,14 @@ import signal
 import sys
 
 import attrs
+import orjson
 import psycopg
 from aiohttp import web
 
 from socialproof import database, migrations
 from socialproof.app import create_app
+from socialproof.auth import clients
+from socialproof.auth.keyring import with_signing_key
 from socialproof.database import start_embedded
 from socialproof.keys import lifecycle_key
 from socialproof.settings import Settings, SettingsError
@@ -162,6 +165,23 @@ def serve(settings: Settings) -> None:
         sys.exit(f"error: {', '.join(failed)} exited with an error")
 
 
+def manage_clients(args: argparse.Namespace, settings: Settings) -> None:
+    """`clients create|list|revoke`: one JSON object per line on stdout."""
+    settings = resolve_database(settings, migrate=False)
+    assert settings.database_url is not None
+    try:
+        if args.action == "create":
+            found = [clients.create_client(settings.database_url, args.name, args.scope)]
+        elif args.action == "list":
+            found = clients.list_clients(settings.database_url)
+        else:
+            found = [clients.revoke_client(settings.database_url, args.client_id)]
+    except clients.ClientError as error:
+        sys.exit(f"error: {error}")
+    for client in found:
+        print(orjson.dumps(client).decode())
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="socialproof", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -178,6 +198,18 @@ def main(argv: list[str] | None = None) -> None:
         "--count", type=int, default=1, help="rollback: how many (default 1; 0 for all)"
     )
     commands.add_parser("database-url", help="print the database URL (starting the embedded one)")
+    clients_cmd = commands.add_parser("clients", help="trusted clients: create, list, revoke")
+    client_actions = clients_cmd.add_subparsers(dest="action", required=True)
+    create_cmd = client_actions.add_parser(
+        "create", help="register a client; prints its id and secret (shown only this once)"
+    )
+    create_cmd.add_argument("name", help="what the client is, e.g. game-server-eu")
+    create_cmd.add_argument(
+        "--scope", required=True, help='"results:write", "admin" or "results:write admin"'
+    )
+    client_actions.add_parser("list", help="every client, without secrets")
+    revoke_cmd = client_actions.add_parser("revoke", help="refuse the client new tokens")
+    revoke_cmd.add_argument("client_id")
     args = parser.parse_args(argv)
 
     try:
@@ -198,6 +230,10 @@ def main(argv: list[str] | None = None) -> None:
         }
         settings = attrs.evolve(settings, **overrides)
         embedded = settings.database_url is None
+        try:
+            settings = with_signing_key(settings)
+        except SettingsError as error:
+            sys.exit(f"error: {error}")
         settings = resolve_database(settings, migrate=args.migrate or settings.migrate_on_start)
         # The embedded server is the developer's own, with its superuser: nothing to warn of.
         check_connections(settings, warn_superuser=not embedded)
@@ -214,6 +250,8 @@ def main(argv: list[str] | None = None) -> None:
             applied = set(migrations.applied(url))
             for migration_id in migrations.applied(url) + migrations.pending(url):
                 print(f"{'applied' if migration_id in applied else 'pending'}  {migration_id}")
+    elif args.command == "clients":
+        manage_clients(args, settings)
     else:
         print(settings.database_url or start_embedded(settings.embedded_data_dir))
 

@@ -2,20 +2,23 @@
 
 from aiohttp import web
 
+from socialproof.auth.tokens import TokenSigner
 from socialproof.database import pool_context
 from socialproof.errors import error_middleware
 from socialproof.handlers.docs import setup_docs
-from socialproof.keys import Lifecycle, lifecycle_key, settings_key
+from socialproof.keys import Lifecycle, lifecycle_key, settings_key, signer_key
 from socialproof.routes import setup_routes
 from socialproof.serialization import MAX_BODY_BYTES
 from socialproof.settings import Settings
 
 
 def create_app(settings: Settings) -> web.Application:
-    """Build the app for `settings`, whose database URL must already be resolved."""
+    """Build the app for `settings`, whose database URL must already be resolved (and, with
+    AUTH=required, its JWT_SECRET: `auth.keyring.with_signing_key`)."""
     app = web.Application(middlewares=[error_middleware], client_max_size=MAX_BODY_BYTES)
     app[settings_key] = settings
     app[lifecycle_key] = Lifecycle()
+    app[signer_key] = None if settings.auth == "off" else TokenSigner.from_settings(settings)
     app.cleanup_ctx.append(pool_context)
     setup_routes(app)
     setup_docs(app)

@@ -22,6 +22,7 @@ class ApiError(Exception):
     """An answer other than success; `detail` is what the client reads."""
 
     status = 500
+    headers: dict[str, str] | None = None
 
     def __init__(self, detail: Any) -> None:
         super().__init__(detail)
@@ -30,6 +31,35 @@ class ApiError(Exception):
 
 class BadRequest(ApiError):
     status = 400
+
+
+class NotAuthenticated(ApiError):
+    """No bearer token where one is needed."""
+
+    status = 401
+    headers = {"WWW-Authenticate": "Bearer"}  # noqa: RUF012 (read-only)
+
+    def __init__(self) -> None:
+        super().__init__("Not authenticated")
+
+
+class InvalidCredentials(ApiError):
+    """A bearer token that fails verification."""
+
+    status = 401
+    headers = {"WWW-Authenticate": 'Bearer error="invalid_token"'}  # noqa: RUF012 (read-only)
+
+    def __init__(self) -> None:
+        super().__init__("Could not validate credentials")
+
+
+class Forbidden(ApiError):
+    """Authenticated, but not allowed."""
+
+    status = 403
+
+    def __init__(self) -> None:
+        super().__init__("Not enough permissions")
 
 
 class NotFound(ApiError):
@@ -137,7 +167,7 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         async with asyncio.timeout(request.app[settings_key].request_timeout) as bound:
             response = await handler(request)
     except ApiError as error:
-        response = error_response(error.status, error.detail)
+        response = error_response(error.status, error.detail, error.headers)
     except web.HTTPException as error:
         if error.status < 400:
             raise

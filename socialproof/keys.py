@@ -5,6 +5,7 @@ from typing import TYPE_CHECKING, Any
 import asyncpg
 from aiohttp import web
 
+from socialproof.auth.tokens import TokenSigner
 from socialproof.settings import Settings
 
 if TYPE_CHECKING:
@@ -23,3 +24,5 @@ db_key = web.AppKey("db", asyncpg.Pool)
 openapi_key = web.AppKey("openapi", dict[str, Any])
 lifecycle_key = web.AppKey("lifecycle", Lifecycle)
 probe_key: web.AppKey["ProbeConnection"] = web.AppKey("probe")
+# None when AUTH=off.
+signer_key = web.AppKey("token_signer", TokenSigner | None)

@@ -2,7 +2,7 @@
 
 from aiohttp import web
 
-from socialproof.handlers import players, ratings, scenarios, service
+from socialproof.handlers import auth, players, ratings, scenarios, service
 
 
 def setup_routes(app: web.Application) -> None:
@@ -31,3 +31,6 @@ def setup_routes(app: web.Application) -> None:
 
     for path in ("/leaderboard", "/leaderboard/"):
         router.add_get(path, ratings.leaderboard)
+
+    router.add_post("/auth/token", auth.token)
+    router.add_post("/auth/revoke", auth.revoke)

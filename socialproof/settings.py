@@ -33,6 +33,28 @@ def at_least(minimum: float) -> Any:
     return check
 
 
+def one_of(*choices: str) -> Any:
+    """attrs validator: the value is one of `choices`."""
+
+    def check(_instance: object, field: "attrs.Attribute[str]", value: str) -> None:
+        if value not in choices:
+            raise SettingsError(
+                f"{field.metadata['env']} must be one of {', '.join(choices)}, not {value!r}"
+            )
+
+    return check
+
+
+def secret_of_length(minimum: int) -> Any:
+    """attrs validator: a secret of at least `minimum` characters, or none; never shown."""
+
+    def check(_instance: object, field: "attrs.Attribute[str | None]", value: str | None) -> None:
+        if value is not None and len(value) < minimum:
+            raise SettingsError(f"{field.metadata['env']} must be at least {minimum} characters")
+
+    return check
+
+
 def setting(env: str, default: Any, help: str, **field: Any) -> Any:
     """A settings field read from the environment variable `env`; `help` says what it does."""
     return attrs.field(default=default, metadata={"env": env, "help": help}, **field)
@@ -102,6 +124,35 @@ class Settings:
     access_log: bool = setting("ACCESS_LOG", False, "log every request")
     log_level: str = setting(
         "LOG_LEVEL", "INFO", "DEBUG, INFO, WARNING or ERROR", converter=str.upper
+    )
+    auth: str = setting(
+        "AUTH",
+        "required",
+        "required: tokens guard writes and private reads; off: no one needs a token",
+        converter=str.lower,
+        validator=one_of("required", "off"),
+    )
+    # Secrets are never shown: repr=False keeps them out of logs and tracebacks.
+    jwt_secret: str | None = setting(
+        "JWT_SECRET",
+        None,
+        "the key access tokens are signed with (HS256); unset with the embedded server: a "
+        "random one kept beside its data",
+        validator=secret_of_length(32),
+        repr=False,
+    )
+    jwt_previous_secrets: str | None = setting(
+        "JWT_PREVIOUS_SECRETS",
+        None,
+        "earlier JWT_SECRETs, comma-separated: tokens they signed are still accepted",
+        repr=False,
+    )
+    jwt_issuer: str = setting("JWT_ISSUER", "socialproof", "the tokens' iss claim")
+    access_token_ttl: int = setting(
+        "ACCESS_TOKEN_TTL", 900, "seconds an access token is valid", validator=at_least(1)
+    )
+    refresh_token_ttl: int = setting(
+        "REFRESH_TOKEN_TTL", 2592000, "seconds a refresh token is valid", validator=at_least(60)
     )
 
     def __attrs_post_init__(self) -> None:
