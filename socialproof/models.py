@@ -19,6 +19,8 @@ PlayerId = Annotated[int, Integer(-MAX_BIGINT - 1, MAX_BIGINT)]
 Flag = Annotated[bool, Boolean()]
 Skip = Annotated[int, Integer(0, MAX_BIGINT)]
 Limit = Annotated[int, Integer(1, 1000)]
+Password = Annotated[str, Text(8, 128)]
+CurrentPassword = Annotated[str, Text(1, 128)]
 
 
 # Requests: bodies (parse_body) and query strings (parse_query).
@@ -26,8 +28,18 @@ Limit = Annotated[int, Integer(1, 1000)]
 
 @attrs.frozen
 class PlayerCreate:
+    """Sign-up with AUTH=off: a password may come later."""
+
     username: Username
     email: Email
+    password: Password | None = attrs.field(default=None, repr=False)
+
+
+@attrs.frozen
+class PlayerSignUp(PlayerCreate):
+    """Sign-up with accounts: the password is required."""
+
+    password: Password = attrs.field(repr=False)
 
 
 @attrs.frozen
@@ -36,6 +48,9 @@ class PlayerUpdate:
 
     username: Username | None = None
     email: Email | None = None
+    password: Password | None = attrs.field(default=None, repr=False)
+    # Needed to change one's own password; admins need not give it.
+    current_password: CurrentPassword | None = attrs.field(default=None, repr=False)
 
 
 @attrs.frozen
@@ -77,7 +92,7 @@ class ScenarioFilter(Page):
 class Player:
     id: int
     username: str
-    email: str
+    email: str | None  # null for callers other than the player themself and admins
     player_skill_rating: float
     created_at: datetime
 

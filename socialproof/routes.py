@@ -2,13 +2,15 @@
 
 from aiohttp import web
 
-from socialproof.handlers import players, ratings, scenarios, service
+from socialproof.handlers import auth, players, ratings, scenarios, service
 
 
 def setup_routes(app: web.Application) -> None:
     router = app.router
     router.add_get("/", service.root)
     router.add_get("/health", service.health)
+    router.add_get("/health/live", service.live)
+    router.add_get("/health/ready", service.ready)
 
     for path in ("/players/", "/players"):
         router.add_post(path, players.create_player)
@@ -29,3 +31,6 @@ def setup_routes(app: web.Application) -> None:
 
     for path in ("/leaderboard", "/leaderboard/"):
         router.add_get(path, ratings.leaderboard)
+
+    router.add_post("/auth/token", auth.token)
+    router.add_post("/auth/revoke", auth.revoke)

@@ -14,7 +14,7 @@ import attrs
 import cattrs
 from dotenv import dotenv_values
 
-from socialproof.limits.callers import TrustedProxies
+from socialproof.limits.proxies import TrustedProxies
 from socialproof.limits.rates import Rate, parse_rate
 
 # How settings spell true and false (case-insensitive).
@@ -32,6 +32,28 @@ def at_least(minimum: float) -> Any:
     def check(_instance: object, field: "attrs.Attribute[float]", value: float) -> None:
         if value < minimum:
             raise SettingsError(f"{field.metadata['env']} must be at least {minimum}, not {value}")
+
+    return check
+
+
+def one_of(*choices: str) -> Any:
+    """attrs validator: the value is one of `choices`."""
+
+    def check(_instance: object, field: "attrs.Attribute[str]", value: str) -> None:
+        if value not in choices:
+            raise SettingsError(
+                f"{field.metadata['env']} must be one of {', '.join(choices)}, not {value!r}"
+            )
+
+    return check
+
+
+def secret_of_length(minimum: int) -> Any:
+    """attrs validator: a secret of at least `minimum` characters, or none; never shown."""
+
+    def check(_instance: object, field: "attrs.Attribute[str | None]", value: str | None) -> None:
+        if value is not None and len(value) < minimum:
+            raise SettingsError(f"{field.metadata['env']} must be at least {minimum} characters")
 
     return check
 
@@ -66,11 +88,41 @@ class Settings:
     pool_max_size: int = setting(
         "DB_POOL_MAX_SIZE", 32, "connections each worker may open", validator=at_least(1)
     )
+    db_acquire_timeout: float = setting(
+        "DB_ACQUIRE_TIMEOUT",
+        2.0,
+        "seconds a request waits for a free pool connection before answering 503",
+        validator=at_least(0.01),
+    )
     db_timeout: float = setting(
         "DB_TIMEOUT",
         4.0,
-        "seconds to wait for a connection or a statement before answering 503",
+        "seconds a statement may run (statement_timeout) before answering 503",
         validator=at_least(0.1),
+    )
+    request_timeout: float = setting(
+        "REQUEST_TIMEOUT",
+        8.0,
+        "seconds a whole request may take before answering 503",
+        validator=at_least(0.1),
+    )
+    health_timeout: float = setting(
+        "HEALTH_TIMEOUT",
+        1.0,
+        "seconds /health and /health/ready wait for the database before answering 503",
+        validator=at_least(0.1),
+    )
+    shutdown_delay: float = setting(
+        "SHUTDOWN_DELAY",
+        5.0,
+        "seconds to keep serving after SIGTERM, with /health/ready at 503",
+        validator=at_least(0),
+    )
+    shutdown_timeout: float = setting(
+        "SHUTDOWN_TIMEOUT",
+        10.0,
+        "seconds in-flight requests get to finish once the service stops accepting",
+        validator=at_least(0),
     )
     access_log: bool = setting("ACCESS_LOG", False, "log every request")
     log_level: str = setting(
@@ -120,6 +172,35 @@ class Settings:
         0.5,
         "seconds to wait for Redis to connect or answer before the failure rule applies",
         validator=at_least(0.01),
+    )
+    auth: str = setting(
+        "AUTH",
+        "required",
+        "required: tokens guard writes and private reads; off: no one needs a token",
+        converter=str.lower,
+        validator=one_of("required", "off"),
+    )
+    # Secrets are never shown: repr=False keeps them out of logs and tracebacks.
+    jwt_secret: str | None = setting(
+        "JWT_SECRET",
+        None,
+        "the key access tokens are signed with (HS256); unset with the embedded server: a "
+        "random one kept beside its data",
+        validator=secret_of_length(32),
+        repr=False,
+    )
+    jwt_previous_secrets: str | None = setting(
+        "JWT_PREVIOUS_SECRETS",
+        None,
+        "earlier JWT_SECRETs, comma-separated: tokens they signed are still accepted",
+        repr=False,
+    )
+    jwt_issuer: str = setting("JWT_ISSUER", "socialproof", "the tokens' iss claim")
+    access_token_ttl: int = setting(
+        "ACCESS_TOKEN_TTL", 900, "seconds an access token is valid", validator=at_least(1)
+    )
+    refresh_token_ttl: int = setting(
+        "REFRESH_TOKEN_TTL", 2592000, "seconds a refresh token is valid", validator=at_least(60)
     )
 
     def __attrs_post_init__(self) -> None:

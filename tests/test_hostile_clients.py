@@ -80,6 +80,7 @@ def serving(**settings: str) -> Iterator[Served]:
 def served(database_url: str) -> Iterator[Served]:
     with serving(
         DATABASE_URL=database_url,
+        AUTH="off",
         RATE_LIMITS="off",
         HEADER_TIMEOUT=str(TIMEOUT_SECONDS),
         BODY_TIMEOUT=str(TIMEOUT_SECONDS),
@@ -265,6 +266,7 @@ def test_two_worker_processes_share_one_auth_limit(
 ) -> None:
     settings = {
         "DATABASE_URL": database_url,
+        "AUTH": "off",
         "WORKERS": "2",
         "RATE_LIMIT_AUTH": "3/minute",
         "FORWARDED_ALLOW_IPS": "192.0.2.1",  # the tests' own address is no proxy

@@ -14,15 +14,16 @@ from typing import Any
 import attrs
 import pytest
 import redis
-from aiohttp import web
 
 from socialproof.app import create_app
 from socialproof.limits import middleware
-from socialproof.limits.callers import TrustedProxies, subject_key
+from socialproof.limits.proxies import TrustedProxies
 from socialproof.limits.rates import Rate
 from socialproof.limits.stores import MemoryStore
 from socialproof.settings import Settings
 from tests.api import Client
+from tests.auth_api import PASSWORD, TEST_JWT_SECRET, bearer, login
+from tests.auth_api import sign_up as auth_sign_up
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 OFF = None
@@ -127,33 +128,31 @@ async def test_a_spoofed_forwarded_for_from_an_untrusted_peer_changes_nothing(
 async def test_password_logins_are_limited_per_account_across_addresses(
     aiohttp_client: Factory, limited: Settings
 ) -> None:
-    """POST /auth/token is limited by its path: here a stand-in route counts the logins that
-    reach it."""
-    settings = attrs.evolve(limited, rate_limit_auth=Rate(3, 60))
-    app = create_app(settings)
-    reached: list[str] = []
+    settings = attrs.evolve(
+        limited, auth="required", jwt_secret=TEST_JWT_SECRET, rate_limit_auth=Rate(3, 60)
+    )
+    client = await aiohttp_client(create_app(settings))
+    for n, name in enumerate(["ada", "grace"]):
+        body = {"username": name, "email": f"{name}@example.com", "password": PASSWORD}
+        signed_up = await client.post("/players/", json=body, headers=from_address(f"192.0.2.{n}"))
+        assert signed_up.status == 201
 
-    async def token(request: web.Request) -> web.Response:
-        form = await request.post()
-        reached.append(str(form["username"]))
-        return web.json_response({"access_token": "x", "token_type": "bearer"})
-
-    app.router.add_post("/auth/token", token)
-    client = await aiohttp_client(app)
-
-    def login(username: str, address: str) -> Any:
-        form = {"grant_type": "password", "username": username, "password": "guess"}
+    def login(username: str, address: str, password: str = PASSWORD) -> Any:
+        form = {"grant_type": "password", "username": username, "password": password}
         return client.post("/auth/token", data=form, headers=from_address(address))
 
     statuses = []
     for n, name in enumerate(["ada", "Ada", "ADA", "ada"]):
-        response = await login(name, f"203.0.113.{n}")
+        response = await login(name, f"203.0.113.{n}", password="a wrong guess")
         statuses.append(response.status)
-        if response.status == 200:
-            policies = response.headers["RateLimit-Policy"]
-            assert policies == '"auth";q=3;w=60, "auth-account";q=3;w=60'
-    assert statuses == [200, 200, 200, 429]
-    assert reached == ["ada", "Ada", "ADA"]  # the refused login did no work
+        if response.status != 429:
+            assert response.headers["RateLimit-Policy"] == (
+                '"auth";q=3;w=60, "auth-account";q=3;w=60'
+            )
+    assert statuses == [400, 400, 400, 429]  # wrong passwords count too
+    refused = await login("ada", "203.0.113.9")
+    assert refused.status == 429
+    assert refused.headers["RateLimit"].startswith('"auth-account";r=0;t=')
 
     assert (await login("grace", "203.0.113.9")).status == 200
 
@@ -207,25 +206,23 @@ async def test_writes_have_their_own_policy(aiohttp_client: Factory, limited: Se
 async def test_a_callers_limit_follows_its_token_subject(
     aiohttp_client: Factory, limited: Settings
 ) -> None:
-    """Once authentication sets the subject (on requests with credentials), each subject has
-    its own count, whatever its address."""
-    settings = attrs.evolve(limited, rate_limit_read=Rate(1, 60))
-    app = create_app(settings)
-
-    @web.middleware
-    async def subject_from_header(request: web.Request, handler: Any) -> web.StreamResponse:
-        if subject := request.headers.get("X-Test-Subject"):
-            request[subject_key] = subject
-        return await handler(request)
-
-    app.middlewares.insert(0, subject_from_header)
-    client = await aiohttp_client(app)
-    as_ada = {"Authorization": "Bearer a", "X-Test-Subject": "ada"}
-    as_grace = {"Authorization": "Bearer g", "X-Test-Subject": "grace"}
+    """A caller with a valid token counts as its player, whatever its address."""
+    settings = attrs.evolve(
+        limited, auth="required", jwt_secret=TEST_JWT_SECRET, rate_limit_read=Rate(1, 60)
+    )
+    client = await aiohttp_client(create_app(settings))
+    await auth_sign_up(client, "ada")
+    await auth_sign_up(client, "grace")
+    as_ada = bearer((await login(client, "ada"))["access_token"])
+    as_grace = bearer((await login(client, "grace"))["access_token"])
     assert (await client.get("/players/", headers=as_ada)).status == 200
-    assert (await client.get("/players/", headers=as_ada)).status == 429
+    refused = await client.get("/players/", headers={**as_ada, **from_address("192.0.2.7")})
+    assert refused.status == 429
     assert (await client.get("/players/", headers=as_grace)).status == 200
     assert (await client.get("/players/")).status == 200  # anonymous: the address's count
+    # A token that fails verification counts by address; the handler answers 401.
+    forged = {"Authorization": "Bearer not-a-token", **from_address("192.0.2.8")}
+    assert (await client.get("/players/1/rating-history", headers=forged)).status in {200, 401}
 
 
 async def test_memory_store_divides_the_rate_among_workers(

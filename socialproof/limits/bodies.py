@@ -19,7 +19,6 @@ Middleware = Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]
 UNSUPPORTED_ENCODING = "Content-Encoding is not supported: send the body uncompressed"
 UNSUPPORTED_MULTIPART = "Multipart bodies are not supported: send JSON or a urlencoded form"
 BODY_TIMED_OUT = "Request body took too long to arrive"
-BODY_CUT = "Request body was cut short"
 TOO_LARGE = f"Request body is larger than {MAX_BODY_BYTES} bytes"
 
 
@@ -52,14 +51,13 @@ async def read_whole(request: web.Request, body_timeout: float) -> web.Response 
             await request.read()
     except web.HTTPRequestEntityTooLarge:  # a chunked body past the limit
         return error_response(413, TOO_LARGE)
-    except (TimeoutError, ConnectionError) as error:
+    except (TimeoutError, ConnectionResetError) as error:
         # The half-read body is referenced from the error's traceback, which the request's
         # payload keeps: a cycle that would hold the memory until a full garbage collection.
         _forget_traceback(error)
-        status, detail = (
-            (408, BODY_TIMED_OUT) if isinstance(error, TimeoutError) else (400, BODY_CUT)
-        )
-        response = error_response(status, detail)
+        if isinstance(error, ConnectionResetError):
+            raise  # the client hung up: the error middleware says so, at INFO
+        response = error_response(408, BODY_TIMED_OUT)
         response.force_close()  # the rest of the body may still be on its way
         return response
     return None

@@ -1,73 +1,11 @@
 """Who a request comes from: the client address, believing X-Forwarded-For only from trusted
 proxies, and the caller a per-caller limit counts."""
 
-import ipaddress
-from collections.abc import Iterable
-
-import attrs
 from aiohttp import web
 
-Network = ipaddress.IPv4Network | ipaddress.IPv6Network
-
-#: The authenticated caller's token subject; the authentication layer sets it on each request
-#: it authenticates, before the limits middleware runs.
-subject_key = web.RequestKey("subject", str)
-
-
-@attrs.frozen
-class TrustedProxies:
-    """FORWARDED_ALLOW_IPS, with uvicorn's meaning: the peers whose X-Forwarded-For is
-    believed. Comma-separated addresses and networks (CIDR), or `*` for every peer."""
-
-    text: str
-    everyone: bool = False
-    addresses: frozenset[str] = frozenset()
-    networks: tuple[Network, ...] = ()
-
-    @classmethod
-    def parse(cls, text: str) -> "TrustedProxies":
-        entries = [entry.strip() for entry in text.split(",") if entry.strip()]
-        if "*" in entries:
-            return cls(text, everyone=True)
-        addresses, networks = set(), []
-        for entry in entries:
-            try:
-                if "/" in entry:
-                    networks.append(ipaddress.ip_network(entry, strict=False))
-                else:
-                    addresses.add(str(ipaddress.ip_address(entry)))
-            except ValueError:
-                raise ValueError(
-                    f"must be IP addresses or networks separated by commas, or *; {entry!r} is "
-                    "neither"
-                ) from None
-        return cls(text, addresses=frozenset(addresses), networks=tuple(networks))
-
-    def __str__(self) -> str:
-        return self.text
-
-    def trusts(self, address: str) -> bool:
-        if self.everyone or address in self.addresses:
-            return True
-        if not self.networks:
-            return False
-        try:
-            ip = ipaddress.ip_address(address)
-        except ValueError:
-            return False
-        return any(ip in network for network in self.networks)
-
-    def client_of(self, peer: str, forwarded_for: Iterable[str]) -> str:
-        """The client behind `peer`: the right-most address of X-Forwarded-For (its values in
-        order) that is not a trusted proxy; the left-most if all are."""
-        if not self.trusts(peer):
-            return peer
-        hops = [hop.strip() for value in forwarded_for for hop in value.split(",")]
-        hops = [hop for hop in hops if hop]
-        for hop in reversed(hops):
-            if not self.trusts(hop):
-                return hop
-        return hops[0] if hops else peer
+from socialproof.auth.principal import caller
+from socialproof.errors import InvalidCredentials
+from socialproof.limits.proxies import TrustedProxies
 
 
 def client_address(request: web.Request, trusted: TrustedProxies) -> str:
@@ -79,11 +17,18 @@ def client_address(request: web.Request, trusted: TrustedProxies) -> str:
 
 
 def caller_key(request: web.Request, trusted: TrustedProxies) -> str:
-    """Whom a per-caller limit counts: the token subject when the request carries one (the
-    authentication layer sets `subject_key`), else the client address."""
-    # Only a request with credentials can have a subject; looking for a missing key costs
-    # about a microsecond (a KeyError), as much as the rest of the limiter's bookkeeping.
-    subject = request.get(subject_key) if "Authorization" in request.headers else None
-    if subject is not None:
-        return f"subject:{subject}"
+    """Whom a per-caller limit counts: the token's subject (a player or a client) when the
+    request carries a valid bearer token, else the client address.
+
+    The token is verified here, once: `auth.principal.caller` keeps the principal on the
+    request for the handler. A token that fails counts by address; the handler answers 401."""
+    if "Authorization" in request.headers:
+        try:
+            principal = caller(request)
+        except InvalidCredentials:
+            principal = None
+        if principal is not None and principal.player_id is not None:
+            return f"player:{principal.player_id}"
+        if principal is not None and principal.client_id is not None:
+            return f"client:{principal.client_id}"
     return f"address:{client_address(request, trusted)}"

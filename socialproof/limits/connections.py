@@ -128,35 +128,3 @@ class GuardedSite(web.BaseSite):
             backlog=self._settings.max_connections,
             reuse_port=self._reuse_port,
         )
-
-
-def run(
-    app: web.Application, settings: Settings, reuse_port: bool, loop: asyncio.AbstractEventLoop
-) -> None:
-    """Serve `app` until SIGINT or SIGTERM, then shut down as `web.run_app` does."""
-
-    async def serve() -> None:
-        runner = web.AppRunner(app, handle_signals=True)
-        await runner.setup()
-        try:
-            await GuardedSite(runner, settings, reuse_port).start()
-            await asyncio.Event().wait()  # until a signal ends the loop
-        finally:
-            await runner.cleanup()
-
-    asyncio.set_event_loop(loop)
-    task = loop.create_task(serve())
-    try:
-        loop.run_until_complete(task)
-    except (web.GracefulExit, KeyboardInterrupt):
-        pass
-    finally:
-        # Then whatever is left (connections still lingering), as web.run_app does.
-        task.cancel()
-        loop.run_until_complete(asyncio.gather(task, return_exceptions=True))
-        leftover = asyncio.all_tasks(loop)
-        for pending in leftover:
-            pending.cancel()
-        loop.run_until_complete(asyncio.gather(*leftover, return_exceptions=True))
-        loop.run_until_complete(loop.shutdown_asyncgens())
-        loop.close()

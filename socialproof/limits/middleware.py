@@ -25,7 +25,7 @@ import orjson
 from aiohttp import web
 from aiohttp.web_urldispatcher import AbstractRoute
 
-from socialproof.errors import DATABASE_DOWN_ERRORS, DATABASE_UNAVAILABLE, error_response
+from socialproof.errors import RETRY_AFTER, answer_for, error_response
 from socialproof.keys import db_key
 from socialproof.limits.bodies import read_whole
 from socialproof.limits.callers import TrustedProxies, caller_key, client_address
@@ -196,7 +196,7 @@ class Limiter:
             key = f"{guard.name}:{caller_key(request, self.trusted)}"
         try:
             decision = await guard.store.take(key[:MAX_KEY_CHARS], guard.rate)
-        except (StoreUnavailable, *DATABASE_DOWN_ERRORS) as error:
+        except Exception as error:  # mapped as a handler's would be, outside the error middleware
             answer = _store_failed(guard, error)
             return answer if answer is not None else await handler(request)
         if not decision.admitted:
@@ -237,7 +237,7 @@ class Limiter:
         key = f"{ACCOUNT}:{username[:MAX_KEY_CHARS].lower()}"
         try:
             decision = await guard.store.take(key[:MAX_KEY_CHARS], guard.rate)
-        except (StoreUnavailable, *DATABASE_DOWN_ERRORS) as error:
+        except Exception as error:  # mapped as a handler's would be, outside the error middleware
             return _store_failed(guard, error)
         if not decision.admitted:
             return _too_many(guard, decision)
@@ -245,16 +245,21 @@ class Limiter:
 
 
 def _store_failed(guard: Guard, error: Exception) -> web.Response | None:
-    """When the store cannot answer: 503 for a policy that fails closed; None for the others,
-    whose request goes on uncounted. Counted either way; the Redis store logs its own outage."""
+    """When the store cannot answer: for Redis, 503 if the policy fails closed, else None (the
+    request goes on uncounted); for PostgreSQL, the answer the error middleware would give
+    (503 when the database is down). Counted either way; Redis logs its own outage."""
     for hook in on_store_unavailable:
         hook(guard.name)
-    if not isinstance(error, StoreUnavailable):
-        log.warning("database unavailable for rate limits: %r", error)
-        return error_response(503, DATABASE_UNAVAILABLE)
-    if guard.fails_closed:
-        return error_response(503, LIMITER_UNAVAILABLE, {"Retry-After": "1"})
-    return None
+    if isinstance(error, StoreUnavailable):
+        if guard.fails_closed:
+            return error_response(503, LIMITER_UNAVAILABLE, RETRY_AFTER)
+        return None
+    status, detail = answer_for(error)
+    if status == 503:
+        log.warning("rate limits: database unavailable: %r", error)
+        return error_response(status, detail, RETRY_AFTER)
+    log.error("rate limits: the store failed", exc_info=error)
+    return error_response(status, detail)
 
 
 limiter_key = web.AppKey("limiter", Limiter)
