@@ -17,7 +17,7 @@ from bench.options import Options, parse
 from bench.records import Report
 from bench.servers import Setup, serve
 from bench.studies import scaling, wins
-from bench.targets import TARGETS, Route, game_server_token
+from bench.targets import COMPARISONS, TARGETS, Route, game_server_token
 from socialproof.settings import Settings, SettingsError
 
 # What ends a part but not the run: ServerError, WrkError, PgbenchError and the result
@@ -47,9 +47,12 @@ def endpoints(options: Options, data: Dataset, setup: Setup, how: Driving, out: 
         for route in sorted(options.routes, key=lambda route: route.writes):
             on = [servers[t.name] for t in TARGETS if not t.routes or route.key in t.routes]
             params = route_params(route, data, options.seconds)
-            service, *others = alternate(on, route, params, options.rounds, options.seconds, how)
-            out.endpoints += [service, *others]
-            out.ratios += [r for other in others if (r := Ratio.of(route, service, other))]
+            rows = alternate(on, route, params, options.rounds, options.seconds, how)
+            out.endpoints += rows
+            ran = {row.target: row for row in rows}
+            for ours, theirs in COMPARISONS:
+                if ours in ran and theirs in ran and (r := Ratio.of(route, ran[ours], ran[theirs])):
+                    out.ratios.append(r)
 
 
 def main(argv: list[str] | None = None) -> int:

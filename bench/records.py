@@ -103,7 +103,11 @@ def of_floor(report: Report) -> dict[str, OfFloor]:
     label = {route.key: route.label for route in ROUTES}
     floors = {row.route: row for row in report.endpoints if row.target == FLOOR}
     service = {row.route: row for row in report.endpoints if row.target == SERVICE}
-    medians = {ratio.route: ratio.median for ratio in report.ratios if ratio.theirs == FLOOR}
+    medians = {
+        ratio.route: ratio.median
+        for ratio in report.ratios
+        if (ratio.ours, ratio.theirs) == (SERVICE, FLOOR)
+    }
     fractions = {}
     for route in ROUTES:
         ours, floor = service.get(route.label), floors.get(label[route.floor])

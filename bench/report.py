@@ -61,14 +61,19 @@ def _endpoints(report: Report) -> list[str]:
 
 
 def _others(report: Report) -> list[str]:
-    """The targets beside the service but floor (a): their rows and the service's ratio."""
-    vs = {(ratio.theirs, ratio.route): ratio.median for ratio in report.ratios}
+    """The targets beside the service but floor (a): their rows and their ratios."""
+    vs: dict[tuple[str, str], list[str]] = {}
+    for ratio in report.ratios:
+        cpu = f", CPU {ratio.cpu:.2f}" if ratio.cpu else ""
+        vs.setdefault((ratio.ours, ratio.route), []).append(
+            f"{ratio.median:.2f} of {ratio.theirs}{cpu}"
+        )
     rows = [
-        [row.target, row.route, *_load_cells(row), _n(vs.get((row.target, row.route)), 2)]
+        [row.target, row.route, *_load_cells(row), "; ".join(vs.get((row.target, row.route), []))]
         for row in report.endpoints
         if row.target not in (SERVICE, FLOOR)
     ]
-    return _table(["target", "route", *LOAD, "service / target"], rows) if rows else []
+    return _table(["target", "route", *LOAD, "rate (app CPU) vs"], rows) if rows else []
 
 
 def _wins(report: Report) -> list[str]:

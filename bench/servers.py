@@ -53,6 +53,8 @@ class Setup:
             "SHUTDOWN_DELAY": "0",
             # The load signs players up without passwords; a target with accounts says so.
             "AUTH": "off",
+            # One address sends everything; a target with limits says so.
+            "RATE_LIMITS": "off",
             **target.env,
         }
 

@@ -63,19 +63,44 @@ def game_server_token() -> str:
     return TokenSigner.from_settings(ACCOUNTS).issue("client:bench", "results:write")
 
 
-# The first is the service as `make run` serves it (with AUTH=off); every other is compared
-# with it.
+# Every policy on, each set far above what the bench sends: what counting costs.
+HIGH_LIMITS = {
+    "RATE_LIMITS": "on",
+    "RATE_LIMIT_AUTH": "1000000/second",
+    "RATE_LIMIT_WRITE": "1000000/second",
+    "RATE_LIMIT_READ": "1000000/second",
+}
+REDIS = {**HIGH_LIMITS, "REDIS_URL": "redis://127.0.0.1:6379/0"}
+
+# The first is the service as `make run` serves it but with AUTH=off and RATE_LIMITS=off
+# (bench/servers.py); each other is up beside it and measured in the same alternating rounds.
 TARGETS = (
     Target("service", SERVICE),
     Target("floor (a)", FLOOR, routes=("get_player", "create_player")),
     Target("service, 2 workers", SERVICE, env={"WORKERS": "2"}, routes=("get_player",)),
     # A public read with no token, and a write with a game server's token.
+    Target("service, AUTH=required", SERVICE, ACCOUNTS_ENV, ("get_player", "create_scenario")),
+    # Reads and writes counted in memory, sign-ups in PostgreSQL.
+    Target("service, limits", SERVICE, HIGH_LIMITS, ("get_player", "create_player")),
     Target(
-        "service, AUTH=required",
+        "service, AUTH=required, limits",
         SERVICE,
-        env=ACCOUNTS_ENV,
-        routes=("get_player", "create_scenario"),
+        {**ACCOUNTS_ENV, **HIGH_LIMITS},
+        ("create_scenario",),
     ),
+    Target("service, limits in Redis", SERVICE, REDIS, ("get_player", "create_player")),
+)
+
+# (ours, theirs): the ratios reported, ours' rate over theirs' round by round, on every route
+# both ran.
+COMPARISONS = (
+    ("service", "floor (a)"),
+    ("service, 2 workers", "service"),
+    ("service, AUTH=required", "service"),
+    ("service, limits", "floor (a)"),
+    ("service, limits", "service"),
+    ("service, AUTH=required, limits", "service, AUTH=required"),
+    ("service, limits in Redis", "service"),
 )
 
 # The floor with one habit flipped back to the slower choice; the first is the baseline.
