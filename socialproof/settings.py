@@ -7,6 +7,7 @@ these fields.
 
 import os
 from collections.abc import Mapping
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,9 @@ from socialproof import PROJECT_ROOT
 _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"0", "false", "no", "off"})
 _EMBEDDED_DATA_DIR = PROJECT_ROOT / ".pgdata"
+_LOOPBACK = (ip_network("127.0.0.1/32"), ip_network("::1/128"))
+
+Networks = tuple[IPv4Network | IPv6Network, ...]
 
 
 class SettingsError(ValueError):
@@ -32,6 +36,18 @@ def at_least(minimum: float) -> Any:
     def check(_instance: object, field: "attrs.Attribute[float]", value: float) -> None:
         if value < minimum:
             raise SettingsError(f"{field.metadata['env']} must be at least {minimum}, not {value}")
+
+    return check
+
+
+def one_of(*choices: str) -> Any:
+    """attrs validator: the value is one of `choices`."""
+
+    def check(_instance: object, field: "attrs.Attribute[str]", value: str) -> None:
+        if value not in choices:
+            raise SettingsError(
+                f"{field.metadata['env']} must be one of {', '.join(choices)}, not {value!r}"
+            )
 
     return check
 
@@ -72,6 +88,19 @@ class Settings:
     access_log: bool = setting("ACCESS_LOG", False, "log every request")
     log_level: str = setting(
         "LOG_LEVEL", "INFO", "DEBUG, INFO, WARNING or ERROR", converter=str.upper
+    )
+    log_format: str = setting(
+        "LOG_FORMAT",
+        "auto",
+        "json (one object a line), text, or auto: json unless stderr is a terminal",
+        converter=str.lower,
+        validator=one_of("auto", "json", "text"),
+    )
+    metrics_allow_ips: Networks = setting(
+        "METRICS_ALLOW_IPS", _LOOPBACK, "addresses (or CIDRs) that may read /metrics"
+    )
+    cors_allow_origins: tuple[str, ...] = setting(
+        "CORS_ALLOW_ORIGINS", (), "browser origins allowed to call the API (CORS)"
     )
 
     def __attrs_post_init__(self) -> None:
@@ -136,6 +165,25 @@ _converter.register_structure_hook(int, _number(int))
 _converter.register_structure_hook(float, _number(float))
 _converter.register_structure_hook(Path, lambda raw, _type: (PROJECT_ROOT / raw).resolve())
 _converter.register_structure_hook(str | None, lambda raw, _type: raw)
+
+
+def _items(raw: str) -> list[str]:
+    """A comma-separated list, spaces around items ignored."""
+    return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def _networks(raw: str, _type: type) -> Networks:
+    try:
+        return tuple(ip_network(item, strict=False) for item in _items(raw))
+    except ValueError:
+        raise ValueError(f"must be addresses or CIDRs, comma-separated, not {raw!r}") from None
+
+
+# Generic aliases are not classes: these two are matched by equality.
+_converter.register_structure_hook_func(
+    lambda type_: type_ == tuple[str, ...], lambda raw, _type: tuple(_items(raw))
+)
+_converter.register_structure_hook_func(lambda type_: type_ == Networks, _networks)
 
 
 def _first_problem(group: cattrs.ClassValidationError) -> str:
