@@ -41,6 +41,10 @@ class PayloadTooLarge(ApiError):
     status = 413
 
 
+class UnsupportedMediaType(ApiError):
+    status = 415
+
+
 class RequestValidationError(ApiError):
     """422 in FastAPI's shape: `detail` is a list of {"loc", "msg", "type"}, one per bad field."""
 

@@ -30,7 +30,11 @@ def service_env(**settings: str) -> dict[str, str]:
 
 
 def call(port: int, path: str, body: dict[str, str] | None = None) -> tuple[int, object]:
-    request = Request(f"http://127.0.0.1:{port}{path}", data=orjson.dumps(body) if body else None)
+    request = Request(
+        f"http://127.0.0.1:{port}{path}",
+        data=orjson.dumps(body) if body else None,
+        headers={"Content-Type": "application/json"} if body else {},
+    )
     with urlopen(request, timeout=10) as response:
         return response.status, orjson.loads(response.read())
 
