@@ -7,7 +7,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from urllib.request import Request, urlopen
 
@@ -40,19 +40,21 @@ def call(port: int, path: str, body: dict[str, str] | None = None) -> tuple[int,
 
 
 @contextmanager
-def serving(env: dict[str, str]) -> Iterator[int]:
+def serving(env: dict[str, str], output: Path | None = None) -> Iterator[int]:
+    """The service on a free port; its stdout and stderr go to `output` when given."""
     port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "socialproof", "serve", "--port", str(port)],
-        env=env,
-        cwd=PROJECT_ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
+    with output.open("wb") if output else nullcontext() as sink:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "socialproof", "serve", "--port", str(port)],
+            env=env,
+            cwd=PROJECT_ROOT,
+            stdout=sink or subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
     try:
         deadline = time.monotonic() + 30
         while True:
-            assert process.poll() is None, process.communicate()[0].decode()
+            assert process.poll() is None, process.communicate()[0] or output
             try:
                 if call(port, "/health")[0] == 200:
                     break
