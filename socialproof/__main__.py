@@ -15,7 +15,7 @@ from aiohttp import web
 from socialproof import metrics, migrations
 from socialproof.app import create_app
 from socialproof.database import start_embedded
-from socialproof.logs import setup_logging
+from socialproof.logs import AccessLogger, setup_logging
 from socialproof.settings import Settings, SettingsError
 
 log = logging.getLogger("socialproof")
@@ -62,6 +62,7 @@ def _serve_one(settings: Settings, reuse_port: bool) -> None:
         host=settings.host,
         port=settings.port,
         access_log=logging.getLogger("aiohttp.access") if settings.access_log else None,
+        access_log_class=AccessLogger,
         reuse_port=reuse_port or None,
         loop=_new_event_loop(),
         print=None,

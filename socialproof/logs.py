@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 
 import orjson
 from aiohttp import web
+from aiohttp.abc import AbstractAccessLogger
 from aiohttp.typedefs import Handler
 
 REQUEST_ID_HEADER = "X-Request-ID"
@@ -58,6 +59,24 @@ async def request_context_middleware(request: web.Request, handler: Handler) -> 
         raise
     response.headers[REQUEST_ID_HEADER] = rid
     return response
+
+
+class AccessLogger(AbstractAccessLogger):
+    """One line a request: peer, method, path, status, bytes, milliseconds.
+
+    The path without its query string, and no headers: either may carry a token.
+    """
+
+    def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
+        self.logger.info(
+            "%s %s %s %d %d %.1fms",
+            request.remote,
+            request.method,
+            request.path,
+            response.status,
+            response.body_length,
+            time * 1000,
+        )
 
 
 class _RequestContext(logging.Filter):
