@@ -107,7 +107,15 @@ class JsonFormatter(logging.Formatter):
         return orjson.dumps(line).decode()
 
 
-_TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s]: %(message)s"
+class TextFormatter(logging.Formatter):
+    """For a terminal: the request id in brackets, `-` outside requests."""
+
+    def __init__(self) -> None:
+        super().__init__("%(asctime)s %(levelname)s %(name)s [%(rid)s]: %(message)s")
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        record.rid = getattr(record, "request_id", None) or "-"
+        return super().formatMessage(record)
 
 
 def setup_logging(level: str, log_format: str) -> None:
@@ -117,7 +125,7 @@ def setup_logging(level: str, log_format: str) -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.addFilter(_RequestContext())
     json = log_format == "json"
-    handler.setFormatter(JsonFormatter() if json else logging.Formatter(_TEXT_FORMAT))
+    handler.setFormatter(JsonFormatter() if json else TextFormatter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
