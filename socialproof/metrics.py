@@ -18,6 +18,7 @@ from collections.abc import AsyncIterator
 from contextlib import suppress
 from ipaddress import ip_address
 from time import perf_counter
+from typing import Any
 
 import asyncpg
 from aiohttp import web
@@ -90,18 +91,29 @@ def rate_limited(policy: str) -> None:
     RATE_LIMITED.labels(policy).inc()
 
 
+# The hot path, kept to one histogram observation a request: each label set's child is looked
+# up once and kept (prometheus_client's `labels()` costs as much as the observation), and
+# requests in flight are plain counts, copied into their gauge when scraped (and every second
+# with several workers) rather than a locked gauge moved twice a request.
+_durations: dict[tuple[str, str, int], Any] = {}
+_in_flight: dict[str, int] = {}
+
+
 def _observe(request: web.Request, method: str, status: int, started: float) -> None:
     resource = request.match_info.route.resource
     route = resource.canonical if resource is not None else UNMATCHED_ROUTE
-    REQUEST_DURATION.labels(method, route, str(status)).observe(perf_counter() - started)
+    child = _durations.get((method, route, status))
+    if child is None:
+        child = REQUEST_DURATION.labels(method, route, str(status))
+        _durations[method, route, status] = child
+    child.observe(perf_counter() - started)
 
 
 @web.middleware
 async def metrics_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Times every request by method, route template and status; counts those in flight."""
     method = request.method if request.method in _METHODS else OTHER_METHOD
-    active = ACTIVE_REQUESTS.labels(method)
-    active.inc()
+    _in_flight[method] = _in_flight.get(method, 0) + 1
     started = perf_counter()
     try:
         response = await handler(request)
@@ -111,8 +123,8 @@ async def metrics_middleware(request: web.Request, handler: Handler) -> web.Stre
     except Exception:
         _observe(request, method, 500, started)
         raise
-    finally:  # a cancelled request (the client left) is not timed, only no longer active
-        active.dec()
+    finally:  # a cancelled request (the client left) is not timed, only no longer in flight
+        _in_flight[method] -= 1
     _observe(request, method, response.status, started)
     return response
 
@@ -133,7 +145,10 @@ def metrics_allowed(request: web.Request) -> bool:
     return any(peer in network for network in request.app[settings_key].metrics_allow_ips)
 
 
-def count_connections(pool: asyncpg.Pool) -> None:
+def count_gauges(pool: asyncpg.Pool) -> None:
+    """Copy this worker's requests in flight and its pool's connections into their gauges."""
+    for method, count in _in_flight.items():
+        ACTIVE_REQUESTS.labels(method).set(count)
     idle = pool.get_idle_size()
     CONNECTIONS.labels("idle").set(idle)
     CONNECTIONS.labels("used").set(pool.get_size() - idle)
@@ -151,22 +166,22 @@ def _registry() -> CollectorRegistry:
 async def metrics(request: web.Request) -> web.Response:
     if not metrics_allowed(request):
         return error_response(403, "Not enough permissions")
-    count_connections(request.app[db_key])
+    count_gauges(request.app[db_key])
     return web.Response(
         body=generate_latest(_registry()), headers={"Content-Type": CONTENT_TYPE_PLAIN_0_0_4}
     )
 
 
-async def _count_connections_while_serving(app: web.Application) -> AsyncIterator[None]:
-    """cleanup_ctx: with several workers, each counts its pool's connections every second
-    (a scrape counts only the pool of the worker serving it); at exit its gauges go."""
+async def _count_gauges_while_serving(app: web.Application) -> AsyncIterator[None]:
+    """cleanup_ctx: with several workers, each copies its gauges every second (a scrape
+    copies only those of the worker serving it); at exit its gauges go."""
     if MULTIPROCESS_DIR_ENV not in os.environ:
         yield
         return
 
     async def every_second() -> None:
         while True:
-            count_connections(app[db_key])
+            count_gauges(app[db_key])
             await asyncio.sleep(1)
 
     task = asyncio.create_task(every_second())
@@ -180,7 +195,7 @@ async def _count_connections_while_serving(app: web.Application) -> AsyncIterato
 def setup_metrics(app: web.Application) -> None:
     """Register /metrics; call after the pool's cleanup context is registered."""
     app.router.add_get("/metrics", metrics)
-    app.cleanup_ctx.append(_count_connections_while_serving)
+    app.cleanup_ctx.append(_count_gauges_while_serving)
 
 
 def share_across_workers() -> None:
