@@ -38,8 +38,10 @@ def handle_error(
     exc: BaseException | None = None,
     message: str | None = None,
 ) -> web.StreamResponse:
-    rid = new_request_id()
-    request_id.set(rid)
+    rid = request_id.get()  # set when a handler's exception escaped the middlewares
+    if rid is None:
+        rid = new_request_id()
+        request_id.set(rid)
     if status >= 500:
         log.error("unhandled error on %s", request.remote, exc_info=exc)
     else:
