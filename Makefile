@@ -6,6 +6,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 # Reinstalled whenever the declared dependencies change.
 INSTALLED := $(VENV)/.installed
+# The same, with the bench's extra (bench/README.md).
+BENCH_INSTALLED := $(VENV)/.installed-bench
 
 .PHONY: install run test lint format migrate rollback migrations bench clean
 
@@ -21,16 +23,16 @@ run: $(INSTALLED)  ## serve the API (embedded PostgreSQL unless DATABASE_URL is 
 	$(BIN)/python -m socialproof serve
 
 test: $(INSTALLED)  ## lint, then the whole suite (embedded PostgreSQL unless TEST_DATABASE_URL is set)
-	$(BIN)/ruff check socialproof tests
+	$(BIN)/ruff check socialproof tests bench
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(INSTALLED)
-	$(BIN)/ruff check socialproof tests
-	$(BIN)/ruff format --check socialproof tests
+	$(BIN)/ruff check socialproof tests bench
+	$(BIN)/ruff format --check socialproof tests bench
 
 format: $(INSTALLED)
-	$(BIN)/ruff format socialproof tests
-	$(BIN)/ruff check --fix socialproof tests
+	$(BIN)/ruff format socialproof tests bench
+	$(BIN)/ruff check --fix socialproof tests bench
 
 migrate: $(INSTALLED)  ## apply pending migrations to DATABASE_URL (or the embedded server)
 	$(BIN)/python -m socialproof migrate apply
@@ -45,11 +47,15 @@ clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info
 
 # The benchmark (bench/README.md): the service under wrk next to its floors, a report in
-# bench/results/. Flags through BENCH_ARGS, e.g. make bench BENCH_ARGS="--scaling none".
+# bench/results/. Arguments through BENCH_ARGS, e.g. make bench BENCH_ARGS="endpoints".
 .PHONY: bench-smoke
 
-bench: $(INSTALLED)  ## measure every endpoint, the floors, workers, known wins, scaling (~10 min)
+$(BENCH_INSTALLED): $(INSTALLED)
+	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
+	touch $@
+
+bench: $(BENCH_INSTALLED)  ## every route next to its floors, then known wins and scaling (~10 min)
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
-bench-smoke: $(INSTALLED)  ## the bench in seconds, as CI runs it: fails on errors, times nothing
+bench-smoke: $(BENCH_INSTALLED)  ## the bench in seconds, as CI runs it: fails on errors, times nothing
 	$(BIN)/python -m bench --smoke $(BENCH_ARGS)

@@ -1,11 +1,8 @@
-"""`make bench`: the service's throughput and latency under load, held against its floors.
+"""`make bench`: the service's throughput and latency under wrk, held against its floors.
 
-Run `python -m bench --help`; bench/README.md says what each part measures.
+bench/targets.py lists what is measured against what; bench/README.md says how.
 """
 
 from pathlib import Path
 
 BENCH_DIR = Path(__file__).resolve().parent
-SQL_DIR = BENCH_DIR / "sql"
-LUA_DIR = BENCH_DIR / "lua"
-RESULTS_DIR = BENCH_DIR / "results"

@@ -8,17 +8,18 @@ uvloop, no access log, a pool whose connections skip the reset query. There is n
 validation, no error mapping, no middleware: what the service does on top of this is the
 price of its own code.
 
-Flags switch one habit at a time back to the slower choice, so the bench can weigh each
-(issue 5, point 5): --reset-query, --json=stdlib, --loop=asyncio, --access-log,
---statement-cache-size=0, --middlewares=N.
+Flags switch one habit at a time back to the slower choice, so the bench can weigh each:
+--reset-query, --json=stdlib, --loop=asyncio, --access-log, --statement-cache-size=0,
+--middlewares=N. The database and the pool come from the service's own variables.
 
-    python -m bench.floor_app --port 8100 --database-url postgresql://...
+    DATABASE_URL=postgresql://... python -m bench.floor_app --port 8100
 """
 
 import argparse
 import asyncio
 import json
 import logging
+import os
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -27,6 +28,7 @@ import orjson
 from aiohttp import web
 
 from socialproof import SQL_DIR
+from socialproof.database import NoResetConnection
 
 GET_PLAYER = (SQL_DIR / "players" / "get_by_id.sql").read_text(encoding="utf-8").strip()
 CREATE_PLAYER = (SQL_DIR / "players" / "create.sql").read_text(encoding="utf-8").strip()
@@ -35,13 +37,6 @@ pool_key = web.AppKey("pool", asyncpg.Pool)
 dumps_key = web.AppKey("dumps", Callable[[Any], bytes])
 
 NOT_FOUND = b'{"detail": "Player not found"}'
-
-
-class NoResetConnection(asyncpg.Connection):
-    """Skips asyncpg's reset query on release: nothing here changes session state."""
-
-    def get_reset_query(self) -> str:
-        return ""
 
 
 def _stdlib_dumps(value: Any) -> bytes:
@@ -81,9 +76,9 @@ def build_app(args: argparse.Namespace) -> web.Application:
 
     async def pool_context(app: web.Application):
         app[pool_key] = await asyncpg.create_pool(
-            args.database_url,
-            min_size=args.pool_min,
-            max_size=args.pool_max,
+            os.environ["DATABASE_URL"],
+            min_size=int(os.environ.get("DB_POOL_MIN_SIZE", "2")),
+            max_size=int(os.environ.get("DB_POOL_MAX_SIZE", "32")),
             statement_cache_size=args.statement_cache_size,
             connection_class=asyncpg.Connection if args.reset_query else NoResetConnection,
         )
@@ -98,10 +93,8 @@ def build_app(args: argparse.Namespace) -> web.Application:
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.floor_app", description=__doc__)
+    parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
-    parser.add_argument("--database-url", required=True)
-    parser.add_argument("--pool-min", type=int, default=2)
-    parser.add_argument("--pool-max", type=int, default=10)
     parser.add_argument("--reset-query", action="store_true", help="asyncpg's default class")
     parser.add_argument("--json", choices=["orjson", "stdlib"], default="orjson")
     parser.add_argument("--loop", choices=["uvloop", "asyncio"], default="uvloop")
@@ -124,7 +117,7 @@ def main() -> None:
         access_log = logging.getLogger("aiohttp.access")
     web.run_app(
         build_app(args),
-        host="127.0.0.1",
+        host=args.host,
         port=args.port,
         access_log=access_log,
         loop=loop,

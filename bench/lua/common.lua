@@ -38,10 +38,8 @@ function done(summary, latency, requests)
     local errors = summary.errors
     io.write(string.format(
         'BENCH_JSON {"requests": %d, "duration_us": %d, "connect": %d, "read": %d, '
-            .. '"write": %d, "status": %d, "timeout": %d, "p50_us": %d, "p90_us": %d, '
-            .. '"p99_us": %d, "mean_us": %.1f, "max_us": %d}\n',
+            .. '"write": %d, "status": %d, "timeout": %d, "p50_us": %d, "p99_us": %d}\n',
         summary.requests, summary.duration, errors.connect, errors.read, errors.write,
-        errors.status, errors.timeout, latency:percentile(50), latency:percentile(90),
-        latency:percentile(99), latency.mean, latency.max
+        errors.status, errors.timeout, latency:percentile(50), latency:percentile(99)
     ))
 end

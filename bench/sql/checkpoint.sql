@@ -1,4 +1,4 @@
--- checkpoint: write out what the load or the trim left dirty now, so that the checkpoint it
+-- checkpoint: write out what the load left dirty now, so that the checkpoint it
 -- would cause does not land in the middle of a measurement.
 --
 -- Parameters: none

@@ -1,5 +1,5 @@
 -- rating_bands_rebuild: count every rating band afresh (the migration's own function), after
--- a bulk load or purge ran with the triggers off.
+-- the bulk load ran with the triggers off.
 --
 -- Parameters: none
 -- Returns: nothing.

@@ -1,5 +1,5 @@
 -- rating_triggers_disable: switch off the players' triggers (the rating bands) for a bulk
--- load or purge; rating_bands_rebuild then counts the bands once. Inside the load's
+-- load; rating_bands_rebuild then counts the bands once. Inside the load's
 -- transaction, so a failed load leaves them on.
 --
 -- Parameters: none

@@ -1,4 +1,4 @@
--- rating_triggers_enable: switch the players' triggers back on after a bulk load or purge.
+-- rating_triggers_enable: switch the players' triggers back on after the bulk load.
 --
 -- Parameters: none
 -- Returns: nothing.

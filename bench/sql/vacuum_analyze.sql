@@ -1,4 +1,4 @@
--- vacuum_analyze: after a load or a trim, the tables as autovacuum would keep a live database:
+-- vacuum_analyze: after the load, the tables as autovacuum would keep a live database:
 -- dead rows reclaimed, the visibility map set (index-only scans can skip the heap) and fresh
 -- planner statistics.
 --

@@ -1,0 +1,194 @@
+"""Measuring: one wrk run with the CPU it cost, rounds alternating between servers, and what
+the rounds add up to.
+
+Servers compared with each other run side by side and are measured in alternating rounds:
+on a small machine other work shares, a rate drifts by several per cent within a minute, and
+alternating spreads the drift over both sides of a ratio instead of onto one.
+"""
+
+import os
+import secrets
+import statistics
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+import psutil
+
+from bench import wrk
+from bench.servers import Running
+from bench.targets import Route
+
+
+def log(message: str) -> None:
+    print(f"[bench {datetime.now():%H:%M:%S}] {message}", file=sys.stderr, flush=True)
+
+
+@dataclass(frozen=True)
+class Driving:
+    """How every run drives load."""
+
+    connections: int
+    threads: int
+    #: Seconds of load before a read is measured (writes are not warmed up).
+    warmup: int
+    #: The embedded server's postmaster, for PostgreSQL's CPU; None on another server.
+    postmaster: int | None
+    seed: str
+
+
+@dataclass(frozen=True)
+class Run:
+    """One wrk run against one server, and the CPU time it cost."""
+
+    requests: int
+    seconds: float
+    errors: int
+    p50_ms: float
+    p99_ms: float
+    #: CPU seconds spent by the server under test (all its processes) and by PostgreSQL.
+    app_cpu: float
+    postgres_cpu: float
+    load_average: float
+
+    @property
+    def rps(self) -> float:
+        return self.requests / self.seconds if self.seconds else 0.0
+
+
+@dataclass(frozen=True)
+class Row:
+    """One route on one server over its rounds: the rate over all of them, the median p50,
+    the worst p99, every error, and CPU microseconds per request."""
+
+    target: str
+    route: str
+    rps: float
+    p50_ms: float
+    p99_ms: float
+    errors: int
+    requests: int
+    app_cpu_us: float | None
+    postgres_cpu_us: float | None
+    runs: tuple[Run, ...]
+
+    @classmethod
+    def of(cls, target: str, route: Route, runs: list[Run]) -> "Row":
+        requests = sum(run.requests for run in runs)
+
+        def per_request(cpu: float) -> float | None:
+            return round(cpu / requests * 1e6, 1) if requests and cpu else None
+
+        return cls(
+            target=target,
+            route=route.label,
+            rps=round(requests / sum(run.seconds for run in runs), 1),
+            p50_ms=statistics.median(run.p50_ms for run in runs),
+            p99_ms=max(run.p99_ms for run in runs),
+            errors=sum(run.errors for run in runs),
+            requests=requests,
+            app_cpu_us=per_request(sum(run.app_cpu for run in runs)),
+            postgres_cpu_us=per_request(sum(run.postgres_cpu for run in runs)),
+            runs=tuple(runs),
+        )
+
+
+@dataclass(frozen=True)
+class Ratio:
+    """One rate over another, round by round (each pair saw the same machine), and the
+    median of those; plus the same for the server's CPU time per request."""
+
+    route: str
+    ours: str
+    theirs: str
+    median: float
+    rounds: tuple[float, ...]
+    cpu: float | None
+
+    @classmethod
+    def of(cls, route: Route, ours: Row, theirs: Row) -> "Ratio | None":
+        pairs = [a.rps / b.rps for a, b in zip(ours.runs, theirs.runs, strict=False) if b.rps]
+        if not pairs:
+            return None
+        cpu = None
+        if ours.app_cpu_us and theirs.app_cpu_us:
+            cpu = round(ours.app_cpu_us / theirs.app_cpu_us, 3)
+        rounds = tuple(round(pair, 3) for pair in pairs)
+        median = round(statistics.median(pairs), 3)
+        return cls(route.label, ours.target, theirs.target, median, rounds, cpu)
+
+
+def _cpu(pid: int | None) -> dict[int, float]:
+    """User + system CPU seconds of a process and of each live descendant, by pid.
+    PostgreSQL's autovacuum workers are left out: they come and go on their own schedule and
+    would land on whichever run they overlap."""
+    if pid is None:
+        return {}
+    try:
+        root = psutil.Process(pid)
+        family = [root, *root.children(recursive=True)]
+    except psutil.Error:
+        return {}
+    seconds = {}
+    for process in family:
+        try:
+            if "autovacuum" not in " ".join(process.cmdline()):
+                times = process.cpu_times()
+                seconds[process.pid] = times.user + times.system
+        except psutil.Error:
+            continue
+    return seconds
+
+
+def _spent(before: dict[int, float], after: dict[int, float]) -> float:
+    """CPU spent between two snapshots by the processes alive at the end (one that started in
+    between counts whole; one that exited in between is lost: PostgreSQL's figure misses the
+    backends of a server whose pool closes connections during the run)."""
+    return sum(max(0.0, seconds - before.get(pid, 0.0)) for pid, seconds in after.items())
+
+
+def _drive(
+    server: Running, route: Route, params: dict[str, str], seconds: int, how: Driving
+) -> wrk.Load:
+    # A fresh tag per run keeps the usernames it creates unique.
+    params = {"seed": how.seed, "tag": secrets.token_hex(4), **params}
+    return wrk.run(server.base_url, route.key, params, how.connections, how.threads, seconds)
+
+
+def once(server: Running, route: Route, params: dict[str, str], seconds: int, how: Driving) -> Run:
+    """One wrk run of `seconds` against `server`, with the CPU it cost."""
+    load_average = round(os.getloadavg()[0], 2)
+    app, postgres = _cpu(server.pid), _cpu(how.postmaster)
+    load = _drive(server, route, params, seconds, how)
+    return Run(
+        requests=load.requests,
+        seconds=load.seconds,
+        errors=load.errors,
+        p50_ms=load.p50_ms,
+        p99_ms=load.p99_ms,
+        app_cpu=_spent(app, _cpu(server.pid)),
+        postgres_cpu=_spent(postgres, _cpu(how.postmaster)),
+        load_average=load_average,
+    )
+
+
+def alternate(
+    servers: list[Running],
+    route: Route,
+    params: Callable[[], dict[str, str]],
+    rounds: int,
+    seconds: int,
+    how: Driving,
+) -> list[Row]:
+    """Reads warmed up on each server, then `rounds` rounds alternating between the servers
+    (one is enough for a server alone). `params()` gives each run its script's parameters."""
+    if how.warmup and not route.writes:
+        for server in servers:
+            _drive(server, route, params(), how.warmup, how)
+    runs: dict[str, list[Run]] = {server.name: [] for server in servers}
+    for _ in range(rounds if len(servers) > 1 else 1):
+        for server in servers:
+            log(f"{server.name}: {route.label}")
+            runs[server.name].append(once(server, route, params(), seconds, how))
+    return [Row.of(name, route, measured) for name, measured in runs.items()]

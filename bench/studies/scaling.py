@@ -1,0 +1,77 @@
+"""How the leaderboard page and the rank cost grow with the number of players: one
+players-only database per size (both read player_profiles alone), each timed two ways:
+EXPLAIN ANALYZE of the service's own statements, and a short wrk run against the service."""
+
+import asyncio
+import json
+import statistics
+from dataclasses import dataclass, replace
+
+import asyncpg
+
+from bench import dataset
+from bench.measure import Driving, Row, alternate, log
+from bench.servers import Setup, serve
+from bench.targets import ROUTE, TARGETS
+from socialproof.sqlfiles import SQL as SERVICE_SQL
+
+EXPLAIN_RUNS = 5
+# Deep pages are left to EXPLAIN: at a million players one takes longer than an HTTP run.
+HTTP_CASES = {
+    "leaderboard, top page": (ROUTE["leaderboard"], {"skip": "0"}),
+    "rank, random players": (ROUTE["rank"], {}),
+}
+
+
+@dataclass(frozen=True)
+class Scale:
+    players: int
+    load_seconds: float
+    #: Case -> median execution time in ms of EXPLAIN (ANALYZE) over EXPLAIN_RUNS runs.
+    explain_ms: dict[str, float]
+    #: Case -> the service over HTTP.
+    http: dict[str, Row]
+
+
+async def _explain(url: str, players: int) -> dict[str, float]:
+    conn = await asyncpg.connect(url, command_timeout=None)
+    try:
+        at = {"top": 0, "middle": players // 2, "last": players - 1}
+        ids = {
+            where: await conn.fetchval(dataset.SQL["player_at_position"], position)
+            for where, position in at.items()
+        }
+        cases = [
+            ("leaderboard, top page", "ratings/leaderboard", (0, 10)),
+            ("leaderboard, middle page", "ratings/leaderboard", (players // 2, 10)),
+            *((f"rank, {where} player", "ratings/player_rank", (ids[where],)) for where in at),
+        ]
+        timings = {}
+        for case, name, args in cases:
+            query = dataset.SQL["explain"].replace("{statement}", SERVICE_SQL[name])
+            times = [
+                json.loads(await conn.fetchval(query, *args))[0]["Execution Time"]
+                for _ in range(EXPLAIN_RUNS)
+            ]
+            timings[case] = round(statistics.median(times), 3)
+        return timings
+    finally:
+        await conn.close()
+
+
+def run(
+    server_url: str, sizes: tuple[int, ...], setup: Setup, seconds: int, how: Driving
+) -> list[Scale]:
+    """Per size: its database built afresh, EXPLAIN of each case, then the service on it."""
+    scales = []
+    for players in sizes:
+        data = dataset.load(server_url, f"socialproof_bench_scale_{players}", players, 0, 0.0)
+        log(f"scaling: {players:,} players loaded in {data.load_seconds} s")
+        explain_ms = asyncio.run(_explain(data.url, players))
+        http = {}
+        with serve(TARGETS[0], replace(setup, database_url=data.url)) as service:
+            for case, (route, extra) in HTTP_CASES.items():
+                params = {"players": str(players), **extra}
+                (http[case],) = alternate([service], route, lambda p=params: p, 1, seconds, how)
+        scales.append(Scale(players, data.load_seconds, explain_ms, http))
+    return scales

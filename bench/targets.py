@@ -1,0 +1,65 @@
+"""What the bench measures against what: the routes wrk drives, and the servers it compares.
+
+A new variant is one line: in TARGETS it is measured beside the service, in alternating
+rounds, on the routes it names; in WINS it is a floor habit weighed against the floor.
+"""
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Route:
+    #: Its wrk script: bench/lua/<key>.lua.
+    key: str
+    label: str
+    #: Writes run after every read: they add rows the reads would otherwise be measured on.
+    writes: bool
+    #: The floor (a) route its rate is held against: the primary-key read or the INSERT.
+    floor: str
+
+
+ROUTES = (
+    Route("get_player", "GET /players/{id}", writes=False, floor="get_player"),
+    Route("create_player", "POST /players/", writes=True, floor="create_player"),
+    Route("create_scenario", "POST /scenarios/", writes=True, floor="create_player"),
+    Route("record_result", "POST /scenarios/{id}/result", writes=True, floor="create_player"),
+    Route("list_scenarios", "GET /players/{id}/scenarios?limit=20", False, "get_player"),
+    Route("leaderboard", "GET /leaderboard?limit=10", writes=False, floor="get_player"),
+    Route("rank", "GET /players/{id}/rank", writes=False, floor="get_player"),
+    Route("stats", "GET /players/{id}/stats", writes=False, floor="get_player"),
+)
+ROUTE = {route.key: route for route in ROUTES}
+
+# Python's arguments for each server; the bench adds --host and --port.
+SERVICE = ("-m", "socialproof", "serve")
+FLOOR = ("-m", "bench.floor_app")
+
+
+@dataclass(frozen=True)
+class Target:
+    name: str
+    program: tuple[str, ...]
+    #: Settings over the bench's own (bench/servers.py): DATABASE_URL, the pool, no access log.
+    env: dict[str, str] = field(default_factory=dict)
+    #: The routes it is measured on; none means every route.
+    routes: tuple[str, ...] = ()
+
+
+# The first is the service as `make run` serves it; every other is compared with it.
+TARGETS = (
+    Target("service", SERVICE),
+    Target("floor (a)", FLOOR, routes=("get_player", "create_player")),
+    Target("service, 2 workers", SERVICE, env={"WORKERS": "2"}, routes=("get_player",)),
+)
+
+# The floor with one habit flipped back to the slower choice; the first is the baseline.
+WINS = (
+    Target("floor: no reset query, uvloop, orjson, statement cache, no access log", FLOOR),
+    Target("asyncpg's reset query on every release", (*FLOOR, "--reset-query")),
+    Target("no prepared statement reuse", (*FLOOR, "--statement-cache-size=0")),
+    Target("stdlib json instead of orjson", (*FLOOR, "--json=stdlib")),
+    Target("asyncio's loop instead of uvloop", (*FLOOR, "--loop=asyncio")),
+    Target("access log on", (*FLOOR, "--access-log")),
+    Target("one pass-through middleware", (*FLOOR, "--middlewares=1")),
+    Target("pool of 4 connections", FLOOR, env={"DB_POOL_MAX_SIZE": "4"}),
+)
