@@ -48,14 +48,20 @@ clean:
 
 # The benchmark (bench/README.md): the service under wrk next to its floors, a report in
 # bench/results/. Arguments through BENCH_ARGS, e.g. make bench BENCH_ARGS="endpoints".
-.PHONY: bench-smoke
+.PHONY: bench-smoke wrk
 
 $(BENCH_INSTALLED): $(INSTALLED)
 	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
 	touch $@
 
-bench: $(BENCH_INSTALLED)  ## every route next to its floors, then known wins and scaling (~10 min)
+# wrk drives the load: Debian's package, installed when missing and run as root (the bench
+# says how otherwise).
+wrk:
+	@command -v wrk >/dev/null || [ "$$(id -u)" != 0 ] || { apt-get install -y -qq wrk \
+		|| { apt-get update -qq && apt-get install -y -qq wrk; }; } >/dev/null 2>&1 || true
+
+bench: $(BENCH_INSTALLED) wrk  ## every route next to its floors, then known wins and scaling (~10 min)
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
-bench-smoke: $(BENCH_INSTALLED)  ## the bench in seconds, as CI runs it: fails on errors, times nothing
+bench-smoke: $(BENCH_INSTALLED) wrk  ## the bench in seconds, as CI runs it: fails on errors, times nothing
 	$(BIN)/python -m bench --smoke $(BENCH_ARGS)

@@ -17,7 +17,7 @@ from bench.options import Options, parse
 from bench.records import Report
 from bench.servers import Setup, serve
 from bench.studies import scaling, wins
-from bench.targets import TARGETS, Route
+from bench.targets import TARGETS, Route, game_server_token
 from socialproof.settings import Settings, SettingsError
 
 # What ends a part but not the run: ServerError, WrkError, PgbenchError and the result
@@ -30,10 +30,11 @@ def route_params(route: Route, data: Dataset, seconds: int) -> Callable[[], dict
     pool of fresh scenarios made just before it, more than the service can play in time."""
 
     def params() -> dict[str, str]:
+        common = {"players": str(data.players), "token": game_server_token()}
         if route.key != "record_result":
-            return {"players": str(data.players)}
+            return common
         first = dataset.result_pool(data.url, data.players, max(2_000, seconds * 10_000))
-        return {"players": str(data.players), "pool_first": str(first)}
+        return {**common, "pool_first": str(first)}
 
     return params
 

@@ -49,6 +49,10 @@ class Setup:
             "ACCESS_LOG": "false",
             "LOG_LEVEL": "WARNING",
             "MIGRATE_ON_START": "false",
+            # No load balancer to wait for: stop at once on the bench's SIGTERM.
+            "SHUTDOWN_DELAY": "0",
+            # The load signs players up without passwords; a target with accounts says so.
+            "AUTH": "off",
             **target.env,
         }
 

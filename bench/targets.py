@@ -4,7 +4,11 @@ A new variant is one line: in TARGETS it is measured beside the service, in alte
 rounds, on the routes it names; in WINS it is a floor habit weighed against the floor.
 """
 
+import secrets
 from dataclasses import dataclass, field
+
+from socialproof.auth.tokens import TokenSigner
+from socialproof.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -45,11 +49,33 @@ class Target:
     routes: tuple[str, ...] = ()
 
 
-# The first is the service as `make run` serves it; every other is compared with it.
+# The service with accounts signs with this run's own key; the bench's writes carry a game
+# server's token signed with it, valid for the whole run (the other targets ignore it).
+ACCOUNTS = Settings(jwt_secret=secrets.token_urlsafe(32), access_token_ttl=24 * 3600)
+ACCOUNTS_ENV = {
+    "AUTH": "required",
+    "JWT_SECRET": str(ACCOUNTS.jwt_secret),
+    "ACCESS_TOKEN_TTL": str(ACCOUNTS.access_token_ttl),
+}
+
+
+def game_server_token() -> str:
+    return TokenSigner.from_settings(ACCOUNTS).issue("client:bench", "results:write")
+
+
+# The first is the service as `make run` serves it (with AUTH=off); every other is compared
+# with it.
 TARGETS = (
     Target("service", SERVICE),
     Target("floor (a)", FLOOR, routes=("get_player", "create_player")),
     Target("service, 2 workers", SERVICE, env={"WORKERS": "2"}, routes=("get_player",)),
+    # A public read with no token, and a write with a game server's token.
+    Target(
+        "service, AUTH=required",
+        SERVICE,
+        env=ACCOUNTS_ENV,
+        routes=("get_player", "create_scenario"),
+    ),
 )
 
 # The floor with one habit flipped back to the slower choice; the first is the baseline.

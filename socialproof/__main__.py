@@ -1,7 +1,8 @@
-"""Command line: `python -m socialproof serve|migrate|database-url`."""
+"""Command line: `python -m socialproof serve|migrate|database-url|clients`."""
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import multiprocessing
 import os
@@ -9,12 +10,16 @@ import signal
 import sys
 
 import attrs
+import orjson
 import psycopg
 from aiohttp import web
 
-from socialproof import metrics, migrations
+from socialproof import database, metrics, migrations
 from socialproof.app import create_app
+from socialproof.auth import clients
+from socialproof.auth.keyring import with_signing_key
 from socialproof.database import start_embedded
+from socialproof.keys import lifecycle_key
 from socialproof.logs import AccessLogger, setup_logging
 from socialproof.settings import Settings, SettingsError
 
@@ -56,21 +61,84 @@ def resolve_database(settings: Settings, migrate: bool) -> Settings:
     return settings
 
 
-def _serve_one(settings: Settings, reuse_port: bool) -> None:
-    web.run_app(
-        create_app(settings),
-        host=settings.host,
-        port=settings.port,
+def check_connections(settings: Settings, warn_superuser: bool) -> None:
+    """Exit with one line when every worker's pool cannot fit in the server's free slots; warn
+    when connected as a superuser (whose connections can take the slots kept for admins)."""
+    assert settings.database_url is not None
+    room = database.connection_room(settings.database_url)
+    needed = database.connections_needed(settings)
+    if needed > room.free:
+        sys.exit(
+            f"error: WORKERS x (DB_POOL_MAX_SIZE + 1) = {settings.workers} x "
+            f"({settings.pool_max_size} + 1) = {needed} connections do not fit in the server's "
+            f"{room.free} free ones (max_connections {room.max_connections}, {room.reserved} "
+            f"reserved, {room.open - 1} open); lower WORKERS or DB_POOL_MAX_SIZE"
+        )
+    if room.is_superuser and warn_superuser:
+        log.warning(
+            "connected as %s, a superuser: a role of its own, without superuser, is safer "
+            "and leaves the reserved connections to administrators",
+            room.role_name,
+        )
+
+
+async def _serve_until_stopped(settings: Settings, reuse_port: bool) -> None:
+    """Serve until SIGTERM or SIGINT, then drain.
+
+    SIGTERM: /health/ready turns 503 at once and every answer asks its client to close its
+    connection; serving goes on for SHUTDOWN_DELAY seconds, so that a load balancer notices and
+    stops sending. Then the port closes, idle connections close, requests in flight get up to
+    SHUTDOWN_TIMEOUT to finish, and the pool closes. SIGINT (Ctrl-C), even after SIGTERM,
+    skips the delay.
+    """
+    app = create_app(settings)
+    runner = web.AppRunner(
+        app,
         access_log=logging.getLogger("aiohttp.access") if settings.access_log else None,
         access_log_class=AccessLogger,
-        reuse_port=reuse_port or None,
-        loop=_new_event_loop(),
-        print=None,
+        shutdown_timeout=settings.shutdown_timeout,
     )
+    await runner.setup()
+    site = web.TCPSite(runner, settings.host, settings.port, reuse_port=reuse_port or None)
+    await site.start()
+
+    loop = asyncio.get_running_loop()
+    stop_requested = asyncio.Event()
+    stop_now = asyncio.Event()
+
+    def on_signal(signum: int) -> None:
+        # A repeated SIGTERM changes nothing: systemd, for one, sends it to every worker as
+        # well as to the parent that forwards it.
+        if signum == signal.SIGINT:
+            stop_now.set()
+        app[lifecycle_key].draining = True
+        stop_requested.set()
+
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, on_signal, signum)
+    try:
+        await stop_requested.wait()
+        if not stop_now.is_set():
+            log.info("draining: serving %g s more before closing the port", settings.shutdown_delay)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop_now.wait(), settings.shutdown_delay)
+        log.info("stopping: finishing requests in flight (up to %g s)", settings.shutdown_timeout)
+    finally:
+        await runner.cleanup()
+    log.info("stopped")
+
+
+def _serve_one(settings: Settings, reuse_port: bool) -> None:
+    with asyncio.Runner(loop_factory=_new_event_loop) as runner:
+        runner.run(_serve_until_stopped(settings, reuse_port))
 
 
 def serve(settings: Settings) -> None:
-    """Serve on HOST:PORT with WORKERS processes sharing the port (SO_REUSEPORT)."""
+    """Serve on HOST:PORT with WORKERS processes sharing the port (SO_REUSEPORT).
+
+    With several workers, this process forwards SIGTERM and SIGINT to them and exits once they
+    have: 0 when every one exited 0.
+    """
     log.info(
         "serving on http://%s:%d with %d worker(s)", settings.host, settings.port, settings.workers
     )
@@ -85,15 +153,35 @@ def serve(settings: Settings) -> None:
     for worker in workers:
         worker.start()
 
-    def stop(_signum: int, _frame: object) -> None:
+    def forward(signum: int, _frame: object) -> None:
         for worker in workers:
             if worker.is_alive():
-                os.kill(worker.pid, signal.SIGTERM)  # type: ignore[arg-type]
+                os.kill(worker.pid, signum)  # type: ignore[arg-type]
 
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, forward)
+    signal.signal(signal.SIGINT, forward)
     for worker in workers:
         worker.join()
+    failed = [worker.name for worker in workers if worker.exitcode != 0]
+    if failed:
+        sys.exit(f"error: {', '.join(failed)} exited with an error")
+
+
+def manage_clients(args: argparse.Namespace, settings: Settings) -> None:
+    """`clients create|list|revoke`: one JSON object per line on stdout."""
+    settings = resolve_database(settings, migrate=False)
+    assert settings.database_url is not None
+    try:
+        if args.action == "create":
+            found = [clients.create_client(settings.database_url, args.name, args.scope)]
+        elif args.action == "list":
+            found = clients.list_clients(settings.database_url)
+        else:
+            found = [clients.revoke_client(settings.database_url, args.client_id)]
+    except clients.ClientError as error:
+        sys.exit(f"error: {error}")
+    for client in found:
+        print(orjson.dumps(client).decode())
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -112,6 +200,18 @@ def main(argv: list[str] | None = None) -> None:
         "--count", type=int, default=1, help="rollback: how many (default 1; 0 for all)"
     )
     commands.add_parser("database-url", help="print the database URL (starting the embedded one)")
+    clients_cmd = commands.add_parser("clients", help="trusted clients: create, list, revoke")
+    client_actions = clients_cmd.add_subparsers(dest="action", required=True)
+    create_cmd = client_actions.add_parser(
+        "create", help="register a client; prints its id and secret (shown only this once)"
+    )
+    create_cmd.add_argument("name", help="what the client is, e.g. game-server-eu")
+    create_cmd.add_argument(
+        "--scope", required=True, help='"results:write", "admin" or "results:write admin"'
+    )
+    client_actions.add_parser("list", help="every client, without secrets")
+    revoke_cmd = client_actions.add_parser("revoke", help="refuse the client new tokens")
+    revoke_cmd.add_argument("client_id")
     args = parser.parse_args(argv)
 
     try:
@@ -131,7 +231,14 @@ def main(argv: list[str] | None = None) -> None:
         settings = attrs.evolve(settings, **overrides)
         if settings.workers > 1:
             metrics.share_across_workers()
+        embedded = settings.database_url is None
+        try:
+            settings = with_signing_key(settings)
+        except SettingsError as error:
+            sys.exit(f"error: {error}")
         settings = resolve_database(settings, migrate=args.migrate or settings.migrate_on_start)
+        # The embedded server is the developer's own, with its superuser: nothing to warn of.
+        check_connections(settings, warn_superuser=not embedded)
         serve(settings)
     elif args.command == "migrate":
         url = settings.database_url or start_embedded(settings.embedded_data_dir)
@@ -145,6 +252,8 @@ def main(argv: list[str] | None = None) -> None:
             applied = set(migrations.applied(url))
             for migration_id in migrations.applied(url) + migrations.pending(url):
                 print(f"{'applied' if migration_id in applied else 'pending'}  {migration_id}")
+    elif args.command == "clients":
+        manage_clients(args, settings)
     else:
         print(settings.database_url or start_embedded(settings.embedded_data_dir))
 

@@ -4,15 +4,26 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import asyncpg
+import attrs
+import psycopg
 from aiohttp import web
+from psycopg.rows import kwargs_row
 
 from socialproof import pgserver
-from socialproof.keys import db_key, settings_key
+from socialproof.errors import DatabaseUnreachable
+from socialproof.keys import db_key, probe_key, settings_key
 from socialproof.settings import Settings
+from socialproof.sqlfiles import SQL
 
 log = logging.getLogger(__name__)
+
+_CONNECTION_CAPACITY = SQL["service/connection_capacity"]
+
+# How much longer than DB_TIMEOUT the client waits for an answer to a statement.
+_CLIENT_MARGIN = 1.0
 
 
 def start_embedded(data_dir: Path) -> str:
@@ -35,25 +46,129 @@ class NoResetConnection(asyncpg.Connection):
         return ""
 
 
-async def create_pool(settings: Settings) -> asyncpg.Pool:
+class BoundedPool(asyncpg.Pool):
+    """A pool whose every acquire waits at most `acquire_timeout` seconds (TimeoutError)."""
+
+    __slots__ = ("acquire_timeout",)
+
+    def __init__(self, *args: Any, acquire_timeout: float, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.acquire_timeout = acquire_timeout
+
+    def acquire(self, *, timeout: float | None = None) -> Any:
+        return super().acquire(timeout=self.acquire_timeout if timeout is None else timeout)
+
+
+async def _connect(*args: Any, **kwargs: Any) -> asyncpg.Connection:
+    """asyncpg.connect, with a failure to reach the server told apart from other OSErrors."""
+    try:
+        return await asyncpg.connect(*args, **kwargs)
+    except OSError as error:  # refused, reset, timed out (TimeoutError is an OSError)
+        raise DatabaseUnreachable(repr(error)) from error
+
+
+def _server_settings(settings: Settings) -> dict[str, str]:
+    return {
+        # Whatever the server's default, the service works in UTC.
+        "timezone": "UTC",
+        "application_name": "socialproof",
+        # The server ends a statement (waiting on a lock included) after DB_TIMEOUT: 57014.
+        "statement_timeout": str(round(settings.db_timeout * 1000)),
+    }
+
+
+async def create_pool(settings: Settings) -> BoundedPool:
     assert settings.database_url is not None, "resolve the database URL before creating a pool"
-    return await asyncpg.create_pool(
+    pool = BoundedPool(
         settings.database_url,
         min_size=settings.pool_min_size,
         max_size=settings.pool_max_size,
+        acquire_timeout=settings.db_acquire_timeout,
+        connect=_connect,
         timeout=settings.db_timeout,  # connecting
-        command_timeout=settings.db_timeout,  # each statement
+        # A server that stops answering altogether never sends its statement_timeout error.
+        command_timeout=settings.db_timeout + _CLIENT_MARGIN,
         connection_class=NoResetConnection,
-        # Whatever the server's default, the service works in UTC.
-        server_settings={"timezone": "UTC", "application_name": "socialproof"},
+        server_settings=_server_settings(settings),
+        # asyncpg.create_pool's defaults, which the Pool class itself does not have.
+        max_queries=50000,
+        max_inactive_connection_lifetime=300.0,
+        loop=None,
+        record_class=asyncpg.Record,
     )
+    await pool
+    return pool
+
+
+class ProbeConnection:
+    """One connection of the health probes' own, outside the pool, so that they answer within
+    HEALTH_TIMEOUT whatever the pool is doing; made again after any failure."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        # None until first used, and again after a failure.
+        self.connection: asyncpg.Connection | None = None
+        self._lock = asyncio.Lock()
+
+    async def fetchval(self, query: str, *args: Any) -> Any:
+        """The first value of `query`'s first row; raises on any failure or past the bound."""
+        timeout = self._settings.health_timeout
+        async with asyncio.timeout(timeout), self._lock:
+            try:
+                if self.connection is None or self.connection.is_closed():
+                    self.connection = await _connect(
+                        self._settings.database_url,
+                        timeout=timeout,
+                        server_settings=_server_settings(self._settings),
+                    )
+                return await self.connection.fetchval(query, *args)
+            except BaseException:  # cancelled by the bound included
+                self.close()
+                raise
+
+    def close(self) -> None:
+        if self.connection is not None:
+            self.connection.terminate()
+            self.connection = None
+
+
+@attrs.frozen
+class ConnectionRoom:
+    """What start-up learns of the server's connection slots (sql/service/connection_capacity)."""
+
+    max_connections: int
+    reserved: int
+    open: int
+    role_name: str
+    is_superuser: bool
+
+    @property
+    def free(self) -> int:
+        """Slots an ordinary role could still take, once the connection that asked is closed."""
+        return self.max_connections - self.reserved - (self.open - 1)
+
+
+def connection_room(database_url: str) -> ConnectionRoom:
+    with psycopg.connect(
+        database_url, autocommit=True, row_factory=kwargs_row(ConnectionRoom)
+    ) as conn:
+        room = conn.execute(_CONNECTION_CAPACITY).fetchone()
+    assert room is not None
+    return room
+
+
+def connections_needed(settings: Settings) -> int:
+    """Every worker's pool at its largest, and each worker's probe connection."""
+    return settings.workers * (settings.pool_max_size + 1)
 
 
 async def pool_context(app: web.Application) -> AsyncIterator[None]:
     """cleanup_ctx: the pool lives exactly as long as the application."""
     pool = await create_pool(app[settings_key])
     app[db_key] = pool
+    app[probe_key] = probe = ProbeConnection(app[settings_key])
     yield
+    probe.close()
     try:
         await asyncio.wait_for(pool.close(), timeout=10)
     except TimeoutError:

@@ -1,5 +1,7 @@
 """Every way a request can fail, and the one middleware that turns each into the contract's JSON."""
 
+import asyncio
+import errno
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -8,17 +10,19 @@ import asyncpg
 import orjson
 from aiohttp import web
 
+from socialproof.keys import lifecycle_key, settings_key
+
 log = logging.getLogger(__name__)
 
 PLAYER_NOT_FOUND = "Player not found"
 SCENARIO_NOT_FOUND = "Scenario not found"
-DATABASE_UNAVAILABLE = "Database unavailable"
 
 
 class ApiError(Exception):
     """An answer other than success; `detail` is what the client reads."""
 
     status = 500
+    headers: dict[str, str] | None = None
 
     def __init__(self, detail: Any) -> None:
         super().__init__(detail)
@@ -27,6 +31,35 @@ class ApiError(Exception):
 
 class BadRequest(ApiError):
     status = 400
+
+
+class NotAuthenticated(ApiError):
+    """No bearer token where one is needed."""
+
+    status = 401
+    headers = {"WWW-Authenticate": "Bearer"}  # noqa: RUF012 (read-only)
+
+    def __init__(self) -> None:
+        super().__init__("Not authenticated")
+
+
+class InvalidCredentials(ApiError):
+    """A bearer token that fails verification."""
+
+    status = 401
+    headers = {"WWW-Authenticate": 'Bearer error="invalid_token"'}  # noqa: RUF012 (read-only)
+
+    def __init__(self) -> None:
+        super().__init__("Could not validate credentials")
+
+
+class Forbidden(ApiError):
+    """Authenticated, but not allowed."""
+
+    status = 403
+
+    def __init__(self) -> None:
+        super().__init__("Not enough permissions")
 
 
 class NotFound(ApiError):
@@ -59,16 +92,63 @@ CONSTRAINT_ERRORS: dict[str, ApiError] = {
     "game_scenarios_player_id_fkey": NotFound(PLAYER_NOT_FOUND),
 }
 
-# Failures that mean "the database cannot be reached or cannot serve right now" (SQLSTATE
-# classes 08 and 57, too many connections, client-side timeouts and socket errors): 503, and
-# the pool reconnects by itself once the server answers again.
-DATABASE_DOWN_ERRORS: tuple[type[BaseException], ...] = (
-    OSError,  # includes TimeoutError and refused or reset connections
-    asyncpg.PostgresConnectionError,
-    asyncpg.OperatorInterventionError,
-    asyncpg.TooManyConnectionsError,
-    asyncpg.InterfaceError,
+
+class DatabaseUnreachable(Exception):
+    """A new database connection could not be made (refused, reset or timed out)."""
+
+
+RETRY_AFTER = {"Retry-After": "1"}
+DATABASE_UNAVAILABLE = "Database unavailable"
+STATEMENT_TIMED_OUT = "Database statement timed out"
+DATABASE_BUSY = "Database busy, try again"
+REQUEST_TIMED_OUT = "Request timed out"
+INTERNAL_ERROR = "Internal Server Error"
+CLIENT_CLOSED = "Client closed the connection"
+
+_CONNECTION_LOST = (
+    DatabaseUnreachable,
+    asyncpg.ConnectionDoesNotExistError,
+    asyncpg.InternalClientError,
+    TimeoutError,
 )
+_NO_SUCH_FILE = frozenset({errno.ENOENT, errno.ENOTDIR, errno.ENAMETOOLONG})
+
+# One total mapping from what failed to the answer, as PostgREST's: a SQLSTATE is looked up
+# whole, then by its class (its first two characters); what is not listed is a server fault.
+SQLSTATE_ANSWERS: dict[str, tuple[int, str]] = {
+    "08": (503, DATABASE_UNAVAILABLE),  # connection exception
+    "53300": (503, DATABASE_UNAVAILABLE),  # too_many_connections
+    "57P01": (503, DATABASE_UNAVAILABLE),  # admin_shutdown (terminated, or a fast shutdown)
+    "57P02": (503, DATABASE_UNAVAILABLE),  # crash_shutdown
+    "57P03": (503, DATABASE_UNAVAILABLE),  # cannot_connect_now (starting up, shutting down)
+    "57014": (503, STATEMENT_TIMED_OUT),  # query_canceled: statement_timeout, or cancelled
+    "40P01": (503, DATABASE_BUSY),  # deadlock_detected, once retries are spent
+    "40001": (503, DATABASE_BUSY),  # serialization_failure, once retries are spent
+}
+
+
+def answer_for(error: Exception) -> tuple[int, Any]:
+    """(status, detail) for anything a handler raised; a 500 for whatever is not listed."""
+    if isinstance(error, ApiError):
+        return error.status, error.detail
+    if isinstance(error, asyncpg.IntegrityConstraintViolationError):
+        known = CONSTRAINT_ERRORS.get(error.constraint_name or "")
+        if known is not None:
+            return known.status, known.detail
+    if isinstance(error, asyncpg.PostgresError):
+        sqlstate = error.sqlstate or ""
+        answer = SQLSTATE_ANSWERS.get(sqlstate) or SQLSTATE_ANSWERS.get(sqlstate[:2])
+        return answer or (500, INTERNAL_ERROR)
+    # Connecting failed, the connection was lost mid-statement, or no answer came in time
+    # (asyncpg raises TimeoutError when acquiring from the pool or a statement outlasts it).
+    # asyncpg's InternalClientError ("cannot switch to state ...") is a connection the server
+    # dropped while it sat idle in the pool, found out by the next statement sent on it.
+    if isinstance(error, _CONNECTION_LOST):
+        return 503, DATABASE_UNAVAILABLE
+    # Files are read only for /docs/static/: a name that cannot be a file there is not found.
+    if isinstance(error, OSError) and error.errno in _NO_SUCH_FILE:
+        return 404, "Not Found"
+    return 500, INTERNAL_ERROR
 
 
 def error_response(status: int, detail: Any, headers: dict[str, str] | None = None) -> web.Response:
@@ -85,24 +165,36 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 @web.middleware
 async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Bounds the whole request, maps every failure to its answer, and, while the service
+    drains, asks each client to close its connection (`Connection: close`)."""
     try:
-        return await handler(request)
+        async with asyncio.timeout(request.app[settings_key].request_timeout) as bound:
+            response = await handler(request)
     except ApiError as error:
-        return error_response(error.status, error.detail)
+        response = error_response(error.status, error.detail, error.headers)
     except web.HTTPException as error:
         if error.status < 400:
             raise
         headers = {"Allow": error.headers["Allow"]} if "Allow" in error.headers else None
-        return error_response(error.status, error.reason, headers)
-    except asyncpg.IntegrityConstraintViolationError as error:
-        known = CONSTRAINT_ERRORS.get(error.constraint_name or "")
-        if known is None:
-            log.exception("unmapped constraint violation on %s %s", request.method, request.path)
-            return error_response(500, "Internal Server Error")
-        return error_response(known.status, known.detail)
-    except DATABASE_DOWN_ERRORS as error:
-        log.warning("database unavailable on %s %s: %r", request.method, request.path, error)
-        return error_response(503, DATABASE_UNAVAILABLE)
-    except Exception:
-        log.exception("unhandled error on %s %s", request.method, request.path)
-        return error_response(500, "Internal Server Error")
+        response = error_response(error.status, error.reason, headers)
+    except ConnectionResetError:
+        # The client hung up (mid-body, say): nothing failed here and nobody reads the answer.
+        log.info("client closed the connection on %s %s", request.method, request.path)
+        response = error_response(400, CLIENT_CLOSED)
+        response.force_close()
+    except Exception as error:
+        if isinstance(error, TimeoutError) and bound.expired():
+            status, detail = 503, REQUEST_TIMED_OUT
+        else:
+            status, detail = answer_for(error)
+        if status == 503:
+            log.warning("503 on %s %s: %r", request.method, request.path, error)
+            response = error_response(status, detail, RETRY_AFTER)
+        elif status == 500:
+            log.exception("unhandled error on %s %s", request.method, request.path)
+            response = error_response(status, detail)
+        else:
+            response = error_response(status, detail)
+    if request.app[lifecycle_key].draining:
+        response.force_close()
+    return response

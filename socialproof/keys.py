@@ -1,12 +1,28 @@
 """Typed application state: every key the app stores, in one place."""
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import asyncpg
 from aiohttp import web
 
+from socialproof.auth.tokens import TokenSigner
 from socialproof.settings import Settings
+
+if TYPE_CHECKING:
+    from socialproof.database import ProbeConnection
+
+
+class Lifecycle:
+    """Where the service is in its life: `draining` from SIGTERM until it stops."""
+
+    def __init__(self) -> None:
+        self.draining = False
+
 
 settings_key = web.AppKey("settings", Settings)
 db_key = web.AppKey("db", asyncpg.Pool)
 openapi_key = web.AppKey("openapi", dict[str, Any])
+lifecycle_key = web.AppKey("lifecycle", Lifecycle)
+probe_key: web.AppKey["ProbeConnection"] = web.AppKey("probe")
+# None when AUTH=off.
+signer_key = web.AppKey("token_signer", TokenSigner | None)

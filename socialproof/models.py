@@ -1,77 +1,88 @@
-"""Request and response models: attrs classes whose validators are the contract's rules."""
+"""Request and response models: attrs classes; request fields are typed by the contract's rules."""
 
 from datetime import datetime
+from typing import Annotated
 
 import attrs
 from asyncpg import Record
 
-from socialproof.validation import (
-    MAX_BIGINT,
-    QueryModel,
-    RequestModel,
-    boolean,
-    email_address,
-    integer,
-    optional,
-    optional_email_address,
-    text,
-    whole_number,
-)
+from socialproof.validation import MAX_BIGINT, Boolean, EmailAddress, Integer, Text
 
-# Rules that more than one model applies.
-USERNAME = text(3, 32, r"^[A-Za-z0-9_.-]+$")
-SCENARIO_TYPE = text(1, 50)
-
-
-# Requests
+# The contract's rules, as the types of the request fields.
+Username = Annotated[str, Text(3, 32, r"^[A-Za-z0-9_.-]+$")]
+Email = Annotated[str, EmailAddress()]
+ScenarioType = Annotated[str, Text(1, 50)]
+Content = Annotated[str, Text(1, 10_000)]
+DifficultyLevel = Annotated[int, Integer(1, 10)]
+# Any bigint: an id no row can have is the handler's 404, not a 422.
+PlayerId = Annotated[int, Integer(-MAX_BIGINT - 1, MAX_BIGINT)]
+Flag = Annotated[bool, Boolean()]
+Skip = Annotated[int, Integer(0, MAX_BIGINT)]
+Limit = Annotated[int, Integer(1, 1000)]
+Password = Annotated[str, Text(8, 128)]
+CurrentPassword = Annotated[str, Text(1, 128)]
 
 
-@attrs.frozen
-class PlayerCreate(RequestModel):
-    username: str = attrs.field(validator=USERNAME)
-    email: str = attrs.field(converter=email_address)
+# Requests: bodies (parse_body) and query strings (parse_query).
 
 
 @attrs.frozen
-class PlayerUpdate(RequestModel):
+class PlayerCreate:
+    """Sign-up with AUTH=off: a password may come later."""
+
+    username: Username
+    email: Email
+    password: Password | None = attrs.field(default=None, repr=False)
+
+
+@attrs.frozen
+class PlayerSignUp(PlayerCreate):
+    """Sign-up with accounts: the password is required."""
+
+    password: Password = attrs.field(repr=False)
+
+
+@attrs.frozen
+class PlayerUpdate:
     """A partial update: an absent or null field keeps its value."""
 
-    username: str | None = attrs.field(default=None, validator=optional(USERNAME))
-    email: str | None = attrs.field(default=None, converter=optional_email_address)
+    username: Username | None = None
+    email: Email | None = None
+    password: Password | None = attrs.field(default=None, repr=False)
+    # Needed to change one's own password; admins need not give it.
+    current_password: CurrentPassword | None = attrs.field(default=None, repr=False)
 
 
 @attrs.frozen
-class ScenarioCreate(RequestModel):
-    player_id: int = attrs.field(
-        converter=whole_number, validator=integer(-MAX_BIGINT - 1, MAX_BIGINT)
-    )
-    scenario_type: str = attrs.field(validator=SCENARIO_TYPE)
-    content: str = attrs.field(validator=text(1, 10_000))
-    difficulty_level: int = attrs.field(converter=whole_number, validator=integer(1, 10))
-    is_successful: bool | None = attrs.field(default=None, validator=optional(boolean()))
+class ScenarioCreate:
+    player_id: PlayerId
+    scenario_type: ScenarioType
+    content: Content
+    difficulty_level: DifficultyLevel
+    is_successful: Flag | None = None
 
 
 @attrs.frozen
-class ScenarioResult(RequestModel):
-    is_successful: bool = attrs.field(validator=boolean())
+class ScenarioResult:
+    is_successful: Flag
 
 
 @attrs.frozen
-class Page(QueryModel):
-    skip: int = attrs.field(default=0, validator=integer(0, MAX_BIGINT))
-    limit: int = attrs.field(default=100, validator=integer(1, 1000))
+class Page:
+    skip: Skip = 0
+    limit: Limit = 100
 
 
 @attrs.frozen
-class LeaderboardPage(QueryModel):
-    skip: int = attrs.field(default=0, validator=integer(0, MAX_BIGINT))
-    limit: int = attrs.field(default=10, validator=integer(1, 1000))
+class LeaderboardPage:
+    skip: Skip = 0
+    limit: Limit = 10
 
 
 @attrs.frozen
 class ScenarioFilter(Page):
-    scenario_type: str | None = attrs.field(default=None, validator=optional(SCENARIO_TYPE))
-    is_successful: bool | None = attrs.field(default=None, validator=optional(boolean()))
+    scenario_type: ScenarioType | None = None
+    is_successful: Flag | None = None
 
 
 # Responses: built from database rows, whose columns carry the same names: Model(**row).
@@ -81,7 +92,7 @@ class ScenarioFilter(Page):
 class Player:
     id: int
     username: str
-    email: str
+    email: str | None  # null for callers other than the player themself and admins
     player_skill_rating: float
     created_at: datetime
 

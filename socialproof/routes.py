@@ -2,13 +2,15 @@
 
 from aiohttp import web
 
-from socialproof.handlers import players, ratings, scenarios, service
+from socialproof.handlers import auth, players, ratings, scenarios, service
 
 
 def setup_routes(app: web.Application) -> None:
     router = app.router
     router.add_get("/", service.root)
     router.add_get("/health", service.health)
+    router.add_get("/health/live", service.live)
+    router.add_get("/health/ready", service.ready)
 
     for path in ("/players/", "/players"):
         router.add_post(path, players.create_player)
@@ -16,7 +18,8 @@ def setup_routes(app: web.Application) -> None:
     router.add_get("/players/{player_id}", players.get_player)
     router.add_patch("/players/{player_id}", players.update_player)
     router.add_delete("/players/{player_id}", players.delete_player)
-    router.add_get("/players/{player_id}/scenarios", players.list_player_scenarios)
+    for path in ("/players/{player_id}/scenarios", "/players/{player_id}/scenarios/"):
+        router.add_get(path, players.list_player_scenarios)
     router.add_get("/players/{player_id}/rank", ratings.player_rank)
     router.add_get("/players/{player_id}/stats", ratings.player_stats)
     router.add_get("/players/{player_id}/rating-history", ratings.rating_history)
@@ -28,3 +31,6 @@ def setup_routes(app: web.Application) -> None:
 
     for path in ("/leaderboard", "/leaderboard/"):
         router.add_get(path, ratings.leaderboard)
+
+    router.add_post("/auth/token", auth.token)
+    router.add_post("/auth/revoke", auth.revoke)

@@ -1,11 +1,12 @@
-"""JSON in and out: the one cattrs converter (orjson underneath) and the helpers handlers call."""
+"""JSON in and out: the cattrs converters (JSON bodies and responses, query strings) and the
+helpers handlers call."""
 
-import re
 from datetime import datetime
 from typing import Any, TypeVar
 
 import orjson
 from aiohttp import hdrs, web
+from cattrs import Converter
 from cattrs.preconf.orjson import make_converter
 
 from socialproof.errors import (
@@ -14,14 +15,28 @@ from socialproof.errors import (
     RequestValidationError,
     UnsupportedMediaType,
 )
-from socialproof.validation import MAX_BIGINT, error_item, is_request_model, make_request_hook
+from socialproof.validation import (
+    MAX_BIGINT,
+    FieldError,
+    error_item,
+    has_rule,
+    int_from_text,
+    query_rule_hook,
+    rule_hook,
+    structure_request,
+)
 
 MAX_BODY_BYTES = 1024 * 1024
 
 Model = TypeVar("Model")
 
+# JSON bodies in, responses out.
 converter = make_converter()
-converter.register_structure_hook_factory(is_request_model, make_request_hook)
+converter.register_structure_hook_factory(has_rule, rule_hook)
+
+# Query strings: the same rules, applied to text read as the field's type.
+query_converter = Converter()
+query_converter.register_structure_hook_factory(has_rule, query_rule_hook)
 
 
 # Timestamps go to orjson as they are (asyncpg gives them in UTC) and come out in ISO 8601
@@ -67,32 +82,23 @@ async def parse_body(request: web.Request, cls: type[Model]) -> Model:
         raise RequestValidationError(
             [error_item(["body"], "json_invalid", f"JSON decode error: {error}")]
         ) from None
-    return converter.structure(data, cls)
+    return structure_request(converter, data, cls, "body")
 
 
 def parse_query(request: web.Request, cls: type[Model]) -> Model:
     """The query string as `cls`; a repeated parameter counts by its last value."""
     query = request.rel_url.query
-    return converter.structure({key: query.getall(key)[-1] for key in query}, cls)
-
-
-_ID = re.compile(r"[+-]?[0-9]{1,30}")
+    return structure_request(
+        query_converter, {key: query.getall(key)[-1] for key in query}, cls, "query"
+    )
 
 
 def path_id(request: web.Request, name: str, not_found: str) -> int:
     """An id from the path: 422 when it is not an integer, 404 when no row could have it."""
-    raw = request.match_info[name]
-    if not _ID.fullmatch(raw):
-        raise RequestValidationError(
-            [
-                error_item(
-                    ["path", name],
-                    "int_parsing",
-                    "Input should be a valid integer, unable to parse string as an integer",
-                )
-            ]
-        )
-    value = int(raw)
+    try:
+        value = int_from_text(request.match_info[name])
+    except FieldError as error:
+        raise RequestValidationError([error_item(["path", name], error.type, error.msg)]) from None
     if not 1 <= value <= MAX_BIGINT:
         raise NotFound(not_found)
     return value

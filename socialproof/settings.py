@@ -15,12 +15,9 @@ import attrs
 import cattrs
 from dotenv import dotenv_values
 
-from socialproof import PROJECT_ROOT
-
 # How settings spell true and false (case-insensitive).
 _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"0", "false", "no", "off"})
-_EMBEDDED_DATA_DIR = PROJECT_ROOT / ".pgdata"
 _LOOPBACK = (ip_network("127.0.0.1/32"), ip_network("::1/128"))
 
 Networks = tuple[IPv4Network | IPv6Network, ...]
@@ -52,6 +49,16 @@ def one_of(*choices: str) -> Any:
     return check
 
 
+def secret_of_length(minimum: int) -> Any:
+    """attrs validator: a secret of at least `minimum` characters, or none; never shown."""
+
+    def check(_instance: object, field: "attrs.Attribute[str | None]", value: str | None) -> None:
+        if value is not None and len(value) < minimum:
+            raise SettingsError(f"{field.metadata['env']} must be at least {minimum} characters")
+
+    return check
+
+
 def setting(env: str, default: Any, help: str, **field: Any) -> Any:
     """A settings field read from the environment variable `env`; `help` says what it does."""
     return attrs.field(default=default, metadata={"env": env, "help": help}, **field)
@@ -65,7 +72,10 @@ class Settings:
         "DATABASE_URL", None, "PostgreSQL to use; unset: the embedded server"
     )
     embedded_data_dir: Path = setting(
-        "EMBEDDED_PG_DIR", _EMBEDDED_DATA_DIR, "where the embedded server keeps its data"
+        "EMBEDDED_PG_DIR",
+        Path(".pgdata"),
+        "where the embedded server keeps its data",
+        converter=Path.absolute,
     )
     migrate_on_start: bool = setting(
         "MIGRATE_ON_START", False, "apply pending migrations at start-up when DATABASE_URL is set"
@@ -79,11 +89,41 @@ class Settings:
     pool_max_size: int = setting(
         "DB_POOL_MAX_SIZE", 32, "connections each worker may open", validator=at_least(1)
     )
+    db_acquire_timeout: float = setting(
+        "DB_ACQUIRE_TIMEOUT",
+        2.0,
+        "seconds a request waits for a free pool connection before answering 503",
+        validator=at_least(0.01),
+    )
     db_timeout: float = setting(
         "DB_TIMEOUT",
         4.0,
-        "seconds to wait for a connection or a statement before answering 503",
+        "seconds a statement may run (statement_timeout) before answering 503",
         validator=at_least(0.1),
+    )
+    request_timeout: float = setting(
+        "REQUEST_TIMEOUT",
+        8.0,
+        "seconds a whole request may take before answering 503",
+        validator=at_least(0.1),
+    )
+    health_timeout: float = setting(
+        "HEALTH_TIMEOUT",
+        1.0,
+        "seconds /health and /health/ready wait for the database before answering 503",
+        validator=at_least(0.1),
+    )
+    shutdown_delay: float = setting(
+        "SHUTDOWN_DELAY",
+        5.0,
+        "seconds to keep serving after SIGTERM, with /health/ready at 503",
+        validator=at_least(0),
+    )
+    shutdown_timeout: float = setting(
+        "SHUTDOWN_TIMEOUT",
+        10.0,
+        "seconds in-flight requests get to finish once the service stops accepting",
+        validator=at_least(0),
     )
     access_log: bool = setting("ACCESS_LOG", False, "log every request")
     log_level: str = setting(
@@ -102,6 +142,35 @@ class Settings:
     cors_allow_origins: tuple[str, ...] = setting(
         "CORS_ALLOW_ORIGINS", (), "browser origins allowed to call the API (CORS)"
     )
+    auth: str = setting(
+        "AUTH",
+        "required",
+        "required: tokens guard writes and private reads; off: no one needs a token",
+        converter=str.lower,
+        validator=one_of("required", "off"),
+    )
+    # Secrets are never shown: repr=False keeps them out of logs and tracebacks.
+    jwt_secret: str | None = setting(
+        "JWT_SECRET",
+        None,
+        "the key access tokens are signed with (HS256); unset with the embedded server: a "
+        "random one kept beside its data",
+        validator=secret_of_length(32),
+        repr=False,
+    )
+    jwt_previous_secrets: str | None = setting(
+        "JWT_PREVIOUS_SECRETS",
+        None,
+        "earlier JWT_SECRETs, comma-separated: tokens they signed are still accepted",
+        repr=False,
+    )
+    jwt_issuer: str = setting("JWT_ISSUER", "socialproof", "the tokens' iss claim")
+    access_token_ttl: int = setting(
+        "ACCESS_TOKEN_TTL", 900, "seconds an access token is valid", validator=at_least(1)
+    )
+    refresh_token_ttl: int = setting(
+        "REFRESH_TOKEN_TTL", 2592000, "seconds a refresh token is valid", validator=at_least(60)
+    )
 
     def __attrs_post_init__(self) -> None:
         if self.pool_min_size > self.pool_max_size:
@@ -113,9 +182,10 @@ class Settings:
     ) -> "Settings":
         """Read settings: the process environment wins over `.env`, which wins over defaults.
 
-        An empty variable counts as unset.
+        `.env` and a relative EMBEDDED_PG_DIR are taken from the working directory (the
+        checkout, for `make run`). An empty variable counts as unset.
         """
-        env_file = env_file if env_file is not None else PROJECT_ROOT / ".env"
+        env_file = env_file if env_file is not None else Path(".env")
         values: dict[str, str] = {}
         if env_file.is_file():
             values.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
@@ -163,7 +233,7 @@ def _number(kind: type[int] | type[float]) -> Any:
 _converter.register_structure_hook(bool, _flag)
 _converter.register_structure_hook(int, _number(int))
 _converter.register_structure_hook(float, _number(float))
-_converter.register_structure_hook(Path, lambda raw, _type: (PROJECT_ROOT / raw).resolve())
+_converter.register_structure_hook(Path, lambda raw, _type: Path(raw))
 _converter.register_structure_hook(str | None, lambda raw, _type: raw)
 
 

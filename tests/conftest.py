@@ -3,6 +3,7 @@ run, emptied before every test, and the app built by the same factory that serve
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 
+import attrs
 import pytest
 
 from socialproof import migrations
@@ -10,6 +11,7 @@ from socialproof.app import create_app
 from socialproof.settings import Settings
 from tests import pg
 from tests.api import Client
+from tests.auth_api import TEST_JWT_SECRET
 
 
 @pytest.fixture(scope="session")
@@ -34,7 +36,10 @@ def empty_tables(database_url: str) -> str:
 
 @pytest.fixture
 def settings(empty_tables: str) -> Settings:
-    return Settings(database_url=empty_tables, pool_min_size=1, pool_max_size=10, db_timeout=3.0)
+    """The service as it was before accounts: AUTH=off, no token needed anywhere."""
+    return Settings(
+        database_url=empty_tables, pool_min_size=1, pool_max_size=10, db_timeout=3.0, auth="off"
+    )
 
 
 @pytest.fixture
@@ -42,3 +47,16 @@ async def client(
     aiohttp_client: Callable[..., Awaitable[Client]], settings: Settings
 ) -> AsyncIterator[Client]:
     yield await aiohttp_client(create_app(settings))
+
+
+@pytest.fixture
+def auth_settings(settings: Settings) -> Settings:
+    """The service with accounts: AUTH=required, a known signing key."""
+    return attrs.evolve(settings, auth="required", jwt_secret=TEST_JWT_SECRET)
+
+
+@pytest.fixture
+async def auth_client(
+    aiohttp_client: Callable[..., Awaitable[Client]], auth_settings: Settings
+) -> AsyncIterator[Client]:
+    yield await aiohttp_client(create_app(auth_settings))

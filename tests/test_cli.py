@@ -19,7 +19,7 @@ from tests import pg
 
 def service_env(**settings: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "TEST_DATABASE_URL"}}
-    return {**env, **settings}
+    return {**env, "AUTH": "off", **settings}
 
 
 def call(port: int, path: str, body: dict[str, str] | None = None) -> tuple[int, object]:

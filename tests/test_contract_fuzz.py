@@ -2,19 +2,18 @@
 
 Each operation is one test (`test_contract[POST /players/]`; select with `-k`) with a bounded
 number of requests, valid and invalid ones, sent over HTTP to the app served on a localhost port
-with the run's own test database. No answer may be a 5xx, and each must have a documented status
-code, content type and headers, and a body that matches the documented schema.
+with the run's own test database, with accounts on (AUTH=required) and an admin's token on
+every request, so that every operation is reached past its permission checks (who gets 401 and
+403 is tested route by route in test_permissions.py). No answer may be a 5xx, and each must
+have a documented status code, content type and headers, and a body that matches the
+documented schema.
 """
 
-import asyncio
-import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
 
 import pytest
 import requests
 import schemathesis
-from aiohttp import web
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 from schemathesis.checks import not_a_server_error
@@ -26,8 +25,10 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from socialproof.app import create_app
+from socialproof.auth.clients import create_client
 from socialproof.handlers.docs import load_openapi
 from socialproof.settings import Settings
+from tests.live import serve_in_thread
 
 CHECKS = [
     not_a_server_error,
@@ -41,35 +42,10 @@ CHECKS = [
 # schemathesis's boundary-value cases: enough to find a mismatch, small enough for CI.
 MAX_EXAMPLES = 100
 
+PASSWORD = {"password": "a password for fuzzing"}
 SCENARIO = {"scenario_type": "negotiation", "content": "Ask for a raise.", "difficulty_level": 5}
 
 schema = schemathesis.openapi.from_dict(load_openapi())
-
-
-@contextmanager
-def serve_in_thread(app: web.Application) -> Iterator[str]:
-    """Serve `app` on a free localhost port from a thread with its own event loop; yield its URL.
-
-    schemathesis sends blocking requests from the test's thread, so the server cannot share it.
-    """
-    loop = asyncio.new_event_loop()
-    thread = threading.Thread(target=loop.run_forever, name="live-server", daemon=True)
-    thread.start()
-    runner = web.AppRunner(app)
-
-    async def start() -> str:
-        await runner.setup()
-        await web.TCPSite(runner, "127.0.0.1", 0).start()
-        host, port = runner.addresses[0][:2]
-        return f"http://{host}:{port}"
-
-    try:
-        yield asyncio.run_coroutine_threadsafe(start(), loop).result(timeout=30)
-    finally:
-        asyncio.run_coroutine_threadsafe(runner.cleanup(), loop).result(timeout=30)
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join(timeout=10)
-        loop.close()
 
 
 @pytest.fixture
@@ -79,15 +55,22 @@ def http() -> Iterator[requests.Session]:
 
 
 @pytest.fixture
-def live_url(settings: Settings, http: requests.Session) -> Iterator[str]:
-    """The service on the emptied test database, with a few rows for generated ids to find."""
-    with serve_in_thread(create_app(settings)) as url:
+def live_url(auth_settings: Settings, http: requests.Session) -> Iterator[str]:
+    """The service on the emptied test database, with a few rows for generated ids to find;
+    `http` sends an admin's token."""
+    with serve_in_thread(create_app(auth_settings)) as url:
+        assert auth_settings.database_url is not None
+        admin = create_client(auth_settings.database_url, "contract fuzzing", "admin")
+        form = {"grant_type": "client_credentials", **admin}
+        response = http.post(f"{url}/auth/token", data=form)
+        assert response.status_code == 200, response.text
+        http.headers["Authorization"] = f"Bearer {response.json()['access_token']}"
         # Identities restart at 1 for each test, and small ids are what generation tries
         # first: ids 1 and 2 then name real rows (an open and a completed scenario), so the
         # 200, 409 and rating paths are exercised, not only 404s.
         seed = [
-            ("/players/", {"username": "player1", "email": "p1@example.com"}),
-            ("/players/", {"username": "player2", "email": "p2@example.com"}),
+            ("/players/", {"username": "player1", "email": "p1@example.com", **PASSWORD}),
+            ("/players/", {"username": "player2", "email": "p2@example.com", **PASSWORD}),
             ("/scenarios/", {**SCENARIO, "player_id": 1}),
             ("/scenarios/", {**SCENARIO, "player_id": 1, "is_successful": True}),
         ]

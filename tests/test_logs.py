@@ -97,7 +97,6 @@ def read_lines(path: Path) -> list[dict[str, Any]]:
     return [orjson.loads(line) for line in lines]  # every line is one JSON object
 
 
-@pytest.mark.slow
 def test_logs_are_json_lines_with_request_ids_and_no_secrets(
     database_url: str, tmp_path: Path
 ) -> None:

@@ -121,7 +121,6 @@ def scrape_served(port: int) -> Samples:
         return parse(response.read().decode())
 
 
-@pytest.mark.slow
 def test_one_scrape_sees_every_worker(database_url: str, tmp_path: Path) -> None:
     env = service_env(
         DATABASE_URL=database_url,

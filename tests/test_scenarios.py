@@ -128,6 +128,28 @@ async def test_filter_player_scenarios_by_type_and_result(client: Client) -> Non
     assert await ids(scenario_type="zzz") == []
 
 
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        *((text, True) for text in ["true", "1", "yes", "on", "t", "y", "True", "YES"]),
+        *((text, False) for text in ["false", "0", "no", "off", "f", "n", "False", "Off"]),
+    ],
+)
+async def test_result_filter_reads_booleans_as_the_original_did(
+    client: Client, text: str, value: bool
+) -> None:
+    """The original's validation library reads these spellings, in any case, as booleans."""
+    player = await create_player(client)
+    won = await create_scenario(client, player["id"], is_successful=True)
+    lost = await create_scenario(client, player["id"], is_successful=False)
+    await create_scenario(client, player["id"])
+    response = await client.get(
+        f"/players/{player['id']}/scenarios", params={"is_successful": text}
+    )
+    assert response.status == 200, await response.text()
+    assert [s["id"] for s in await response.json()] == [(won if value else lost)["id"]]
+
+
 async def test_bad_filters_are_422(client: Client) -> None:
     player = await create_player(client)
     response = await client.get(

@@ -9,6 +9,7 @@ from aiohttp import web
 
 from socialproof.app import create_app
 from socialproof.errors import error_middleware
+from socialproof.keys import Lifecycle, lifecycle_key, settings_key
 from socialproof.settings import Settings
 from tests.api import Client, create_player
 from tests.proxy import DatabaseProxy
@@ -49,6 +50,8 @@ async def test_a_server_fault_is_a_bare_500(
         raise RuntimeError("SELECT secret FROM somewhere")
 
     app = web.Application(middlewares=[error_middleware])
+    app[settings_key] = Settings()
+    app[lifecycle_key] = Lifecycle()
     app.router.add_get("/broken", broken)
     client = await aiohttp_client(app)
     response = await client.get("/broken")
@@ -78,6 +81,7 @@ async def test_database_outage_is_503_then_recovers_without_restart(
             response = await client.request(method, path, json=body)
             assert response.status == 503, (path, await response.text())
             assert await response.json() == {"detail": "Database unavailable"}
+            assert response.headers["Retry-After"] == "1"
             assert time.monotonic() - started < 5
         health = await client.get("/health")
         assert health.status == 503

@@ -27,7 +27,7 @@ def shown(default: object) -> str:
     if isinstance(default, bool):
         return f"`{str(default).lower()}`"
     if isinstance(default, Path):
-        return f"`{default.relative_to(PROJECT_ROOT)}`"
+        return f"`{default}`"
     if isinstance(default, float) and default.is_integer():
         return f"`{int(default)}`"
     if isinstance(default, tuple):

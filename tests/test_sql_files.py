@@ -17,12 +17,14 @@ import pytest
 import socialproof
 import socialproof.pgserver  # binds the statements of sql/admin
 import socialproof.queries  # binds every statement it uses
-from socialproof import SQL_DIR
+from socialproof import SQL_DIR, queries
 from socialproof.app import create_app
-from socialproof.keys import db_key
+from socialproof.auth.tokens import token_hash
+from socialproof.keys import db_key, probe_key
 from socialproof.settings import Settings
 from socialproof.sqlfiles import SQL
 from tests.api import Client, create_player, create_scenario
+from tests.auth_api import PASSWORD, bearer, login, sign_up
 
 SQL_NAMES = sorted(SQL.names())
 PACKAGE = Path(socialproof.__file__).parent
@@ -74,17 +76,32 @@ def test_sql_file_holds_one_statement(name: str) -> None:
     assert body.count(";") == 1, "one statement per file"
 
 
-async def test_every_query_the_service_runs_comes_from_sql_files(
-    aiohttp_client: Callable[..., Awaitable[Client]], settings: Settings
-) -> None:
-    """A tour of every endpoint on a one-connection pool whose connection logs each query."""
+async def logged_tour(
+    aiohttp_client: Callable[..., Awaitable[Client]],
+    settings: Settings,
+    tour: Callable[[Client], Awaitable[None]],
+) -> list[str]:
+    """The queries `tour` makes the app run, on a one-connection pool whose connection logs
+    each query, and on the probes' connection too; the start-up check runs before the app,
+    tested on its own."""
     app = create_app(attrs.evolve(settings, pool_min_size=1, pool_max_size=1))
     client = await aiohttp_client(app)
     seen: list[str] = []
     async with app[db_key].acquire() as conn:
         conn.add_query_logger(lambda logged: seen.append(logged.query))
+    assert (await client.get("/health")).status == 200
+    probe = app[probe_key].connection
+    assert probe is not None
+    probe.add_query_logger(lambda logged: seen.append(logged.query))
+    await tour(client)
+    await asyncio.sleep(0.05)  # query loggers are called soon after, not during, the query
+    return seen
 
+
+async def open_tour(client: Client) -> None:
+    """Every endpoint with AUTH=off."""
     await client.get("/health")
+    assert (await client.get("/health/ready")).status == 200
     player = await create_player(client, "user1")
     other = await create_player(client, "user2")
     pid = player["id"]
@@ -99,12 +116,46 @@ async def test_every_query_the_service_runs_comes_from_sql_files(
         assert (await client.get(f"/players/{pid}/{path}")).status == 200, path
     await client.get("/leaderboard")
     assert (await client.delete(f"/players/{other['id']}")).status == 204
-    await asyncio.sleep(0.05)  # query loggers are called soon after, not during, the query
+
+
+async def accounts_tour(client: Client) -> None:
+    """Accounts with AUTH=required: sign-up, the three grants, revocation, a password change,
+    and what `python -m socialproof clients` runs."""
+    player = await sign_up(client, "account1")
+    tokens = await login(client, "account1")
+    refreshed = await client.post(
+        "/auth/token",
+        data={"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]},
+    )
+    assert refreshed.status == 200
+    await client.post("/auth/revoke", data={"token": (await refreshed.json())["refresh_token"]})
+    change = {"password": "another password", "current_password": PASSWORD}
+    response = await client.patch(
+        f"/players/{player['id']}", json=change, headers=bearer(tokens["access_token"])
+    )
+    assert response.status == 200
+
+    db = client.app[db_key]
+    secret = "a client secret"
+    await queries.create_client(db, "client-1", "game server", token_hash(secret), "admin")
+    form = {"grant_type": "client_credentials", "client_id": "client-1", "client_secret": secret}
+    assert (await client.post("/auth/token", data=form)).status == 200
+    await queries.list_clients(db)
+    await queries.revoke_client(db, "client-1")
+
+
+async def test_every_query_the_service_runs_comes_from_sql_files(
+    aiohttp_client: Callable[..., Awaitable[Client]], settings: Settings, auth_settings: Settings
+) -> None:
+    """A tour of every endpoint, without and with accounts, logging each query."""
+    seen = await logged_tour(aiohttp_client, settings, open_tour)
+    seen += await logged_tour(aiohttp_client, auth_settings, accounts_tour)
 
     ours = {text for name, text in SQL.texts().items() if not name.startswith("admin/")}
     asyncpg_own = {
         value for value in vars(asyncpg.introspection).values() if isinstance(value, str)
-    }
+    } | {"BEGIN;", "COMMIT;", "ROLLBACK;"}  # what `conn.transaction()` sends
     assert seen
     assert {query for query in seen if query not in asyncpg_own} - ours == set()
-    assert ours - set(seen) == set(), "files the tour did not reach"
+    start_up = {SQL["service/connection_capacity"]}
+    assert ours - set(seen) == start_up, "files the tour did not reach"

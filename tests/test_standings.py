@@ -41,6 +41,28 @@ async def test_leaderboard_ranks_ties_together_by_competition_ranking(client: Cl
     assert await get_json(client, "/leaderboard/") == board
 
 
+async def test_leaderboard_ties_below_the_first_rating_share_a_rank(client: Client) -> None:
+    """Only the page's first rating is counted against the table; ties further down get their
+    shared rank from within the page."""
+    a = await create_player(client, "alice")
+    b = await create_player(client, "bob")
+    c = await create_player(client, "carol")
+    d = await create_player(client, "dave")
+    await play(client, a["id"], 5, True)  # alice 516; bob and carol stay at 500
+    await play(client, d["id"], 5, False)  # dave 484
+
+    board = await get_json(client, "/leaderboard")
+    assert [(e["rank"], e["player_id"]) for e in board] == [
+        (1, a["id"]),
+        (2, b["id"]),
+        (2, c["id"]),
+        (4, d["id"]),
+    ]
+    for skip, limit in [(0, 3), (1, 3), (2, 2), (3, 1)]:
+        page = await get_json(client, "/leaderboard", skip=skip, limit=limit)
+        assert page == board[skip : skip + limit], (skip, limit)
+
+
 async def test_leaderboard_defaults_to_10(client: Client) -> None:
     for n in range(12):
         await create_player(client, f"player{n:02}")

@@ -1,4 +1,5 @@
-"""Request bodies: FastAPI's 422 shape, every bad field at once, strict JSON types."""
+"""Request bodies and query strings: FastAPI's 422 shape, every bad field at once, strict JSON
+types, and query text read as FastAPI reads it."""
 
 import io
 import json
@@ -7,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.api import Client, create_player
+from tests.api import Client, create_player, create_scenario, get_json
 
 
 async def post(client: Client, path: str, **kwargs: Any) -> tuple[int, Any]:
@@ -178,3 +179,23 @@ async def test_body_of_exactly_1_mib_is_read(client: Client) -> None:
     assert len(raw) == 1024 * 1024
     status, _ = await post(client, "/players/", data=io.BytesIO(raw))
     assert status == 201
+
+
+TRUE_SPELLINGS = ["true", "True", "1", "yes", "YES", "on", "On", "t", "T", "y", "Y"]
+FALSE_SPELLINGS = ["false", "FALSE", "0", "no", "No", "off", "OFF", "f", "F", "n", "N"]
+
+
+async def test_query_booleans_are_read_as_fastapi_reads_them(client: Client) -> None:
+    player = await create_player(client)
+    won = await create_scenario(client, player["id"], is_successful=True)
+    lost = await create_scenario(client, player["id"], is_successful=False)
+    path = f"/players/{player['id']}/scenarios"
+    for spelling in TRUE_SPELLINGS:
+        assert await get_json(client, path, is_successful=spelling) == [won], spelling
+    for spelling in FALSE_SPELLINGS:
+        assert await get_json(client, path, is_successful=spelling) == [lost], spelling
+    for spelling in ["", "2", "maybe", "yess", "tru"]:
+        response = await client.get(path, params={"is_successful": spelling})
+        assert response.status == 422, spelling
+        error = only_error(await response.json())
+        assert (error["loc"], error["type"]) == (["query", "is_successful"], "bool_parsing")

@@ -23,6 +23,10 @@ function init(args)
     threads = tonumber(params.threads)
     counter = 0
     json_headers = { ["Content-Type"] = "application/json" }
+    -- The token of a game server, for the service with accounts; the others ignore it.
+    if params.token then
+        json_headers["Authorization"] = "Bearer " .. params.token
+    end
     math.randomseed(tonumber(params.seed) + thread_number * 7919)
     if start then
         start()

@@ -4,43 +4,85 @@ A player's body carries their email: every answer with one is marked `no_store`.
 """
 
 from aiohttp import web
+from asyncpg import Record
 
 from socialproof import queries
-from socialproof.errors import PLAYER_NOT_FOUND, NotFound
+from socialproof.auth import passwords
+from socialproof.auth.permissions import (
+    may_access_scenarios_of,
+    may_manage_player,
+    refuse_player,
+    sees_email_of,
+)
+from socialproof.auth.principal import Principal, authenticated, caller
+from socialproof.errors import PLAYER_NOT_FOUND, BadRequest, NotFound, RequestValidationError
 from socialproof.headers import no_store
-from socialproof.keys import db_key
-from socialproof.models import Page, Player, PlayerCreate, PlayerUpdate, Scenario, ScenarioFilter
+from socialproof.keys import db_key, signer_key
+from socialproof.models import (
+    Page,
+    Player,
+    PlayerCreate,
+    PlayerSignUp,
+    PlayerUpdate,
+    Scenario,
+    ScenarioFilter,
+)
 from socialproof.serialization import json_response, parse_body, parse_query, path_id
+from socialproof.validation import error_item
+
+WRONG_CURRENT_PASSWORD = "Current password is incorrect"
+
+
+def _player(row: Record, who: Principal) -> Player:
+    """The player as `who` may see them: the email only for the player themself and admins."""
+    if sees_email_of(who, row["id"]):
+        return Player(**row)
+    return Player(**{**row, "email": None})
 
 
 @no_store
 async def create_player(request: web.Request) -> web.Response:
-    body = await parse_body(request, PlayerCreate)
-    row = await queries.create_player(request.app[db_key], body.username, body.email)
+    # With accounts, a password is part of signing up; with AUTH=off it may come later.
+    model = PlayerCreate if request.app[signer_key] is None else PlayerSignUp
+    body = await parse_body(request, model)
+    db = request.app[db_key]
+    if body.password is None:
+        row = await queries.create_player(db, body.username, body.email)
+    else:
+        password_hash = await passwords.hash_password(body.password)
+        row = await queries.create_player_with_password(
+            db, body.username, body.email, password_hash
+        )
     return json_response(Player(**row), status=201, headers={"Location": f"/players/{row['id']}"})
 
 
 @no_store
 async def list_players(request: web.Request) -> web.Response:
+    who = caller(request)
     page = parse_query(request, Page)
     rows = await queries.list_players(request.app[db_key], page.skip, page.limit)
-    return json_response([Player(**row) for row in rows])
+    return json_response([_player(row, who) for row in rows])
 
 
 @no_store
 async def get_player(request: web.Request) -> web.Response:
+    who = caller(request)
     player_id = path_id(request, "player_id", PLAYER_NOT_FOUND)
     row = await queries.get_player(request.app[db_key], player_id)
     if row is None:
         raise NotFound(PLAYER_NOT_FOUND)
-    return json_response(Player(**row))
+    return json_response(_player(row, who))
 
 
 async def list_player_scenarios(request: web.Request) -> web.Response:
+    who = authenticated(request)
     player_id = path_id(request, "player_id", PLAYER_NOT_FOUND)
     query = parse_query(request, ScenarioFilter)
+    db = request.app[db_key]
+    if not may_access_scenarios_of(who, player_id):
+        await refuse_player(db, who, player_id)
     rows = await queries.list_player_scenarios(
-        request.app[db_key],
+        db,
         player_id,
         query.skip,
         query.limit,
@@ -54,16 +96,53 @@ async def list_player_scenarios(request: web.Request) -> web.Response:
 
 @no_store
 async def update_player(request: web.Request) -> web.Response:
+    who = authenticated(request)
     player_id = path_id(request, "player_id", PLAYER_NOT_FOUND)
     body = await parse_body(request, PlayerUpdate)
-    row = await queries.update_player(request.app[db_key], player_id, body.username, body.email)
-    if row is None:
-        raise NotFound(PLAYER_NOT_FOUND)
+    db = request.app[db_key]
+    if not may_manage_player(who, player_id):
+        await refuse_player(db, who, player_id)
+    if body.password is None:
+        row = await queries.update_player(db, player_id, body.username, body.email)
+        if row is None:
+            raise NotFound(PLAYER_NOT_FOUND)
+        return json_response(Player(**row))
+
+    if not who.is_admin:
+        await _check_current_password(db, player_id, body.current_password)
+    password_hash = await passwords.hash_password(body.password)
+    async with db.acquire() as conn, conn.transaction():
+        row = await queries.update_player(conn, player_id, body.username, body.email)
+        if row is None:
+            raise NotFound(PLAYER_NOT_FOUND)
+        await queries.set_password(conn, player_id, password_hash)
+        # A second statement, so that it also sees sessions opened while the first waited.
+        await queries.end_player_sessions(conn, player_id)
     return json_response(Player(**row))
 
 
+async def _check_current_password(db: queries.Db, player_id: int, current: str | None) -> None:
+    """A player changing their own password proves they know the current one."""
+    if current is None:
+        raise RequestValidationError(
+            [error_item(["body", "current_password"], "missing", "Field required")]
+        )
+    stored = await queries.get_password_hash(db, player_id)
+    if stored is None:
+        await passwords.spend_verification_time(current)
+        raise BadRequest(WRONG_CURRENT_PASSWORD)
+    matches, _ = await passwords.verify_password(stored, current)
+    if not matches:
+        raise BadRequest(WRONG_CURRENT_PASSWORD)
+
+
 async def delete_player(request: web.Request) -> web.Response:
+    who = authenticated(request)
     player_id = path_id(request, "player_id", PLAYER_NOT_FOUND)
-    if not await queries.delete_player(request.app[db_key], player_id):
+    db = request.app[db_key]
+    if not may_manage_player(who, player_id):
+        await refuse_player(db, who, player_id)
+    # Their credentials and sessions go with them (ON DELETE CASCADE).
+    if not await queries.delete_player(db, player_id):
         raise NotFound(PLAYER_NOT_FOUND)
     return web.Response(status=204)

@@ -3,7 +3,13 @@
 from aiohttp import web
 
 from socialproof import queries
-from socialproof.errors import PLAYER_NOT_FOUND, SCENARIO_NOT_FOUND, Conflict, NotFound
+from socialproof.auth.permissions import (
+    may_access_scenarios_of,
+    may_record_results,
+    refuse_player,
+)
+from socialproof.auth.principal import authenticated
+from socialproof.errors import PLAYER_NOT_FOUND, SCENARIO_NOT_FOUND, Conflict, Forbidden, NotFound
 from socialproof.keys import db_key
 from socialproof.models import Scenario, ScenarioCreate, ScenarioResult
 from socialproof.serialization import json_response, parse_body, path_id
@@ -13,10 +19,15 @@ RESULT_ALREADY_RECORDED = "Scenario result already recorded"
 
 
 async def create_scenario(request: web.Request) -> web.Response:
+    who = authenticated(request)
     body = await parse_body(request, ScenarioCreate)
+    if body.is_successful is not None and not may_record_results(who):
+        raise Forbidden()
     if not 1 <= body.player_id <= MAX_BIGINT:
         raise NotFound(PLAYER_NOT_FOUND)
     db = request.app[db_key]
+    if not may_access_scenarios_of(who, body.player_id):
+        await refuse_player(db, who, body.player_id)
     if body.is_successful is None:
         row = await queries.create_scenario(
             db, body.player_id, body.scenario_type, body.content, body.difficulty_level
@@ -38,14 +49,20 @@ async def create_scenario(request: web.Request) -> web.Response:
 
 
 async def get_scenario(request: web.Request) -> web.Response:
+    who = authenticated(request)
     scenario_id = path_id(request, "scenario_id", SCENARIO_NOT_FOUND)
     row = await queries.get_scenario(request.app[db_key], scenario_id)
     if row is None:
         raise NotFound(SCENARIO_NOT_FOUND)
+    if not may_access_scenarios_of(who, row["player_id"]):
+        raise Forbidden()
     return json_response(Scenario(**row))
 
 
 async def record_result(request: web.Request) -> web.Response:
+    who = authenticated(request)
+    if not may_record_results(who):
+        raise Forbidden()
     scenario_id = path_id(request, "scenario_id", SCENARIO_NOT_FOUND)
     body = await parse_body(request, ScenarioResult)
     row = await queries.record_result(request.app[db_key], scenario_id, body.is_successful)

@@ -1,5 +1,8 @@
 -- players/delete: delete a player; their scenarios go with them (ON DELETE CASCADE).
 --
+-- Locks: the player row first, then (the cascade) their scenarios' rows: the order of
+-- scenarios/record_result and scenarios/create_with_result.
+--
 -- Parameters:
 --   $1 player_id  bigint
 -- Returns: the deleted id, or no row when the player does not exist.

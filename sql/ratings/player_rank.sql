@@ -12,7 +12,7 @@
 -- Indexes: player_profiles_pkey for the player; rating_bands_pkey for the bands above (a few
 --   hundred rows at most, whatever the number of players); player_profiles_rating_id_idx
 --   range-scanned inside the player's own band, the one part whose cost grows with the
---   number of players (those sharing a band of 10 rating points).
+--   number of players (those sharing the player's band, rating_band_width() points wide).
 SELECT p.id AS player_id,
        (1 + (SELECT coalesce(sum(b.players), 0)
             FROM rating_bands AS b
@@ -22,7 +22,8 @@ SELECT p.id AS player_id,
             WHERE same_band.player_skill_rating > p.player_skill_rating
               -- Division rounds monotonically, so these two bounds hold exactly the higher
               -- ratings whose rating_band() is the player's own.
-              AND same_band.player_skill_rating < 10 * (rating_band(p.player_skill_rating) + 1)
+              AND same_band.player_skill_rating
+                  < rating_band_width() * (rating_band(p.player_skill_rating) + 1)
            ))::bigint AS rank,
        p.player_skill_rating,
        (SELECT sum(players)::bigint FROM rating_bands) AS total_players

@@ -1,7 +1,9 @@
 -- scenarios/create_with_result: add a scenario already played, applying its result to the
 -- player's rating by the Elo rule (elo_rating_after), atomically, in one statement.
 --
--- Locks the player row (FOR NO KEY UPDATE) so that results for one player apply one at a time.
+-- Locks the player row (FOR NO KEY UPDATE) so that results for one player apply one at a time;
+-- it locks no other scenario, so its order (player first) is that of scenarios/record_result and
+-- players/delete.
 --
 -- Parameters:
 --   $1 player_id         bigint

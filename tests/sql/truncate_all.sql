@@ -1,2 +1,2 @@
 -- Empties every table between tests, identities back to 1.
-TRUNCATE player_profiles, game_scenarios RESTART IDENTITY CASCADE;
+TRUNCATE player_profiles, game_scenarios, api_clients RESTART IDENTITY CASCADE;

@@ -1,0 +1,2 @@
+-- Drops a role the test made.
+DROP ROLE {role};
