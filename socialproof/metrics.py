@@ -16,7 +16,6 @@ import shutil
 import tempfile
 from collections.abc import AsyncIterator
 from contextlib import suppress
-from ipaddress import ip_address
 from time import perf_counter
 from typing import Any
 
@@ -35,10 +34,11 @@ from prometheus_client import (
     values,
 )
 
-from socialproof.errors import error_response
-from socialproof.keys import db_key, settings_key
+from socialproof.keys import db_key
 
 MULTIPROCESS_DIR_ENV = "PROMETHEUS_MULTIPROC_DIR"
+# What `generate_latest` writes: the text format every Prometheus reads.
+CONTENT_TYPE = CONTENT_TYPE_PLAIN_0_0_4
 
 # Every metric has labels: a labelled metric holds no value until a label set is first used,
 # so `share_across_workers` can still choose where values are kept after this import.
@@ -129,22 +129,6 @@ async def metrics_middleware(request: web.Request, handler: Handler) -> web.Stre
     return response
 
 
-def metrics_allowed(request: web.Request) -> bool:
-    """Who may read /metrics: a caller from METRICS_ALLOW_IPS (loopback by default).
-
-    The one place that decides: an admin's token is to be accepted here as well.
-    """
-    if request.remote is None:  # a Unix socket
-        return False
-    try:
-        peer = ip_address(request.remote)
-    except ValueError:
-        return False
-    if peer.version == 6 and peer.ipv4_mapped is not None:
-        peer = peer.ipv4_mapped
-    return any(peer in network for network in request.app[settings_key].metrics_allow_ips)
-
-
 def count_gauges(pool: asyncpg.Pool) -> None:
     """Copy this worker's requests in flight and its pool's connections into their gauges."""
     for method, count in _in_flight.items():
@@ -163,13 +147,10 @@ def _registry() -> CollectorRegistry:
     return registry
 
 
-async def metrics(request: web.Request) -> web.Response:
-    if not metrics_allowed(request):
-        return error_response(403, "Not enough permissions")
-    count_gauges(request.app[db_key])
-    return web.Response(
-        body=generate_latest(_registry()), headers={"Content-Type": CONTENT_TYPE_PLAIN_0_0_4}
-    )
+def exposition(app: web.Application) -> bytes:
+    """Every metric in Prometheus's text format (CONTENT_TYPE), every worker's included."""
+    count_gauges(app[db_key])
+    return generate_latest(_registry())
 
 
 async def _count_gauges_while_serving(app: web.Application) -> AsyncIterator[None]:
@@ -193,8 +174,7 @@ async def _count_gauges_while_serving(app: web.Application) -> AsyncIterator[Non
 
 
 def setup_metrics(app: web.Application) -> None:
-    """Register /metrics; call after the pool's cleanup context is registered."""
-    app.router.add_get("/metrics", metrics)
+    """Keep the gauges of every worker current; call after the pool's cleanup context."""
     app.cleanup_ctx.append(_count_gauges_while_serving)
 
 

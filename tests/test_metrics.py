@@ -16,6 +16,7 @@ from socialproof.app import create_app
 from socialproof.keys import db_key
 from socialproof.settings import Settings
 from tests.api import Client
+from tests.auth_api import bearer, client_token
 from tests.test_cli import call, service_env, serving
 
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
@@ -114,6 +115,19 @@ async def test_only_allowed_addresses_read_the_metrics(
     assert response.status == status
     if status == 403:
         assert await response.json() == {"detail": "Not enough permissions"}
+
+
+async def test_an_admin_token_reads_the_metrics_from_anywhere(
+    aiohttp_client: Callable[..., Awaitable[Client]], auth_settings: Settings, empty_tables: str
+) -> None:
+    elsewhere = (ip_network("10.0.0.0/8"),)
+    app = create_app(attrs.evolve(auth_settings, metrics_allow_ips=elsewhere))
+    client = await aiohttp_client(app)
+    admin = bearer(await client_token(client, empty_tables, "admin"))
+    game_server = bearer(await client_token(client, empty_tables, "results:write"))
+    assert (await client.get("/metrics", headers=admin)).status == 200
+    assert (await client.get("/metrics", headers=game_server)).status == 403
+    assert (await client.get("/metrics")).status == 403
 
 
 def scrape_served(port: int) -> Samples:
