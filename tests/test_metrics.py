@@ -7,16 +7,20 @@ from pathlib import Path
 from urllib.error import HTTPError
 from urllib.request import urlopen
 
+import asyncpg
 import attrs
 import pytest
+from prometheus_client import REGISTRY
 from prometheus_client.parser import text_string_to_metric_families
 
 from socialproof import metrics
 from socialproof.app import create_app
 from socialproof.keys import db_key
+from socialproof.retry import retried
 from socialproof.settings import Settings
 from tests.api import Client
 from tests.auth_api import bearer, client_token
+from tests.test_bounds import players_locked
 from tests.test_cli import call, service_env, serving
 
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
@@ -97,6 +101,39 @@ async def test_errors_retries_and_rate_limits_are_counted(client: Client) -> Non
     assert grew("db_client_errors_total", error_type="08006") == 2
     assert grew("db_client_retries_total", error_type="40P01") == 1
     assert grew("http_server_rate_limited_requests_total", policy="writes") == 1
+
+
+async def test_a_real_database_error_is_counted_by_its_sqlstate(
+    aiohttp_client: Callable[..., Awaitable[Client]], settings: Settings
+) -> None:
+    client = await aiohttp_client(create_app(attrs.evolve(settings, db_timeout=0.5)))
+    before = await scrape(client)
+    async with players_locked(settings.database_url or ""):
+        assert (await client.get("/players/1")).status == 503  # statement_timeout: 57014
+    after = await scrape(client)
+    grew = value(after, "db_client_errors_total", error_type="57014") - value(
+        before, "db_client_errors_total", error_type="57014"
+    )
+    assert grew == 1
+
+
+async def test_a_retried_write_is_counted() -> None:
+    attempts = 0
+
+    async def deadlocks_once() -> str:
+        nonlocal attempts
+        attempts += 1
+        if attempts == 1:
+            raise asyncpg.DeadlockDetectedError("deadlock detected")
+        return "written"
+
+    def retries() -> float:
+        labels = {"error_type": "40P01"}
+        return REGISTRY.get_sample_value("db_client_retries_total", labels) or 0.0
+
+    before = retries()
+    assert await retried(deadlocks_once)() == "written"
+    assert retries() - before == 1
 
 
 @pytest.mark.parametrize(
