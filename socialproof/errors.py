@@ -10,6 +10,7 @@ import asyncpg
 import orjson
 from aiohttp import web
 
+from socialproof import metrics
 from socialproof.keys import lifecycle_key, settings_key
 
 log = logging.getLogger(__name__)
@@ -72,6 +73,10 @@ class Conflict(ApiError):
 
 class PayloadTooLarge(ApiError):
     status = 413
+
+
+class UnsupportedMediaType(ApiError):
+    status = 415
 
 
 class RequestValidationError(ApiError):
@@ -147,6 +152,15 @@ def answer_for(error: Exception) -> tuple[int, Any]:
     return 500, INTERNAL_ERROR
 
 
+def database_error_kind(error: Exception) -> str | None:
+    """What metrics count a database error by: its SQLSTATE, or how the client side failed."""
+    if isinstance(error, asyncpg.PostgresError):
+        return error.sqlstate or "unknown"
+    if isinstance(error, (*_CONNECTION_LOST, asyncpg.InterfaceError)):
+        return type(error).__name__
+    return None
+
+
 def error_response(status: int, detail: Any, headers: dict[str, str] | None = None) -> web.Response:
     return web.Response(
         body=orjson.dumps({"detail": detail}),
@@ -183,6 +197,8 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
             status, detail = 503, REQUEST_TIMED_OUT
         else:
             status, detail = answer_for(error)
+            if (kind := database_error_kind(error)) is not None:
+                metrics.database_error(kind)
         if status == 503:
             log.warning("503 on %s %s: %r", request.method, request.path, error)
             response = error_response(status, detail, RETRY_AFTER)

@@ -10,6 +10,8 @@ from typing import ParamSpec, TypeVar
 
 import asyncpg
 
+from socialproof import metrics
+
 P = ParamSpec("P")
 T = TypeVar("T")
 
@@ -29,7 +31,8 @@ def retried(write: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[T]]:
         for retry in range(1, RETRIES + 1):
             try:
                 return await write(*args, **kwargs)
-            except RETRYABLE:
+            except RETRYABLE as error:
+                metrics.retry(error.sqlstate)
                 await asyncio.sleep(random.uniform(0, retry * RETRY_STEP))
         return await write(*args, **kwargs)
 

@@ -2,7 +2,7 @@
 
 from aiohttp import web
 
-from socialproof.handlers import auth, players, ratings, scenarios, service
+from socialproof.handlers import auth, metrics, players, ratings, scenarios, service
 
 
 def setup_routes(app: web.Application) -> None:
@@ -11,6 +11,7 @@ def setup_routes(app: web.Application) -> None:
     router.add_get("/health", service.health)
     router.add_get("/health/live", service.live)
     router.add_get("/health/ready", service.ready)
+    router.add_get("/metrics", metrics.metrics)
 
     for path in ("/players/", "/players"):
         router.add_post(path, players.create_player)

@@ -5,11 +5,16 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 import orjson
-from aiohttp import web
+from aiohttp import hdrs, web
 from cattrs import Converter
 from cattrs.preconf.orjson import make_converter
 
-from socialproof.errors import NotFound, PayloadTooLarge, RequestValidationError
+from socialproof.errors import (
+    NotFound,
+    PayloadTooLarge,
+    RequestValidationError,
+    UnsupportedMediaType,
+)
 from socialproof.validation import (
     MAX_BIGINT,
     FieldError,
@@ -52,13 +57,25 @@ def json_response(
     )
 
 
+def _is_json(media_type: str) -> bool:
+    return media_type == "application/json" or (
+        media_type.startswith("application/") and media_type.endswith("+json")
+    )
+
+
 async def parse_body(request: web.Request, cls: type[Model]) -> Model:
-    """The request's JSON body as `cls`; 413 when too large, 422 for anything malformed."""
+    """The request's JSON body as `cls`; 413 when too large, 422 for anything malformed.
+
+    A body labelled as anything but JSON is 415: a browser sends `text/plain` or a form across
+    sites without asking first (no CORS preflight). No Content-Type at all is read as JSON.
+    """
     if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
         raise PayloadTooLarge(f"Request body is larger than {MAX_BODY_BYTES} bytes")
     raw = await request.read()
     if not raw.strip():
         raise RequestValidationError([error_item(["body"], "missing", "Field required")])
+    if request.headers.get(hdrs.CONTENT_TYPE) and not _is_json(request.content_type):
+        raise UnsupportedMediaType("Content-Type must be application/json")
     try:
         data = orjson.loads(raw)
     except orjson.JSONDecodeError as error:

@@ -7,6 +7,7 @@ these fields.
 
 import os
 from collections.abc import Mapping
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,9 @@ from socialproof.limits.rates import Rate, parse_rate
 # How settings spell true and false (case-insensitive).
 _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"0", "false", "no", "off"})
+_LOOPBACK = (ip_network("127.0.0.1/32"), ip_network("::1/128"))
+
+Networks = tuple[IPv4Network | IPv6Network, ...]
 
 
 class SettingsError(ValueError):
@@ -173,6 +177,19 @@ class Settings:
         "seconds to wait for Redis to connect or answer before the failure rule applies",
         validator=at_least(0.01),
     )
+    log_format: str = setting(
+        "LOG_FORMAT",
+        "auto",
+        "json (one object a line), text, or auto: json unless stderr is a terminal",
+        converter=str.lower,
+        validator=one_of("auto", "json", "text"),
+    )
+    metrics_allow_ips: Networks = setting(
+        "METRICS_ALLOW_IPS", _LOOPBACK, "addresses (or CIDRs) that may read /metrics"
+    )
+    cors_allow_origins: tuple[str, ...] = setting(
+        "CORS_ALLOW_ORIGINS", (), "browser origins allowed to call the API (CORS)"
+    )
     auth: str = setting(
         "AUTH",
         "required",
@@ -268,6 +285,25 @@ _converter.register_structure_hook(Path, lambda raw, _type: Path(raw))
 _converter.register_structure_hook(str | None, lambda raw, _type: raw)
 _converter.register_structure_hook(Rate | None, lambda raw, _type: parse_rate(raw))
 _converter.register_structure_hook(TrustedProxies, lambda raw, _type: TrustedProxies.parse(raw))
+
+
+def _items(raw: str) -> list[str]:
+    """A comma-separated list, spaces around items ignored."""
+    return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def _networks(raw: str, _type: type) -> Networks:
+    try:
+        return tuple(ip_network(item, strict=False) for item in _items(raw))
+    except ValueError:
+        raise ValueError(f"must be addresses or CIDRs, comma-separated, not {raw!r}") from None
+
+
+# Generic aliases are not classes: these two are matched by equality.
+_converter.register_structure_hook_func(
+    lambda type_: type_ == tuple[str, ...], lambda raw, _type: tuple(_items(raw))
+)
+_converter.register_structure_hook_func(lambda type_: type_ == Networks, _networks)
 
 
 def _first_problem(group: cattrs.ClassValidationError) -> str:

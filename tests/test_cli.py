@@ -5,7 +5,7 @@ import signal
 import subprocess
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from urllib.request import Request, urlopen
 
@@ -23,27 +23,33 @@ def service_env(**settings: str) -> dict[str, str]:
 
 
 def call(port: int, path: str, body: dict[str, str] | None = None) -> tuple[int, object]:
-    request = Request(f"http://127.0.0.1:{port}{path}", data=orjson.dumps(body) if body else None)
+    request = Request(
+        f"http://127.0.0.1:{port}{path}",
+        data=orjson.dumps(body) if body else None,
+        headers={"Content-Type": "application/json"} if body else {},
+    )
     with urlopen(request, timeout=10) as response:
         return response.status, orjson.loads(response.read())
 
 
 @contextmanager
-def serving(env: dict[str, str]) -> Iterator[int]:
+def serving(env: dict[str, str], output: Path | None = None) -> Iterator[int]:
+    """The service on a free port; its stdout and stderr go to `output` when given."""
     port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "socialproof", "serve", "--port", str(port)],
-        env=env,
-        cwd=PROJECT_ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
+    with output.open("wb") if output else nullcontext() as sink:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "socialproof", "serve", "--port", str(port)],
+            env=env,
+            cwd=PROJECT_ROOT,
+            stdout=sink or subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
     try:
         try:
             wait_for_port("127.0.0.1", port, timeout=30, gone=lambda: process.poll() is not None)
         except (TimeoutError, RuntimeError) as error:
             process.kill()
-            pytest.fail(f"{error}:\n{process.communicate()[0].decode()}")
+            pytest.fail(f"{error}:\n{(process.communicate()[0] or b'').decode()} {output or ''}")
         assert call(port, "/health")[0] == 200
         yield port
     finally:

@@ -251,7 +251,10 @@ def test_memory_stays_bounded_and_comes_back_after_hostile_clients(served: Serve
     hostile_round(served, bomb)
     base = served.rss()
     peaks = hostile_round(served, bomb)
-    after = served.rss()
+    # On a busy machine the server may take a moment to see every connection go.
+    deadline = time.monotonic() + 5
+    while (after := served.rss()) - base >= 8 * MiB and time.monotonic() < deadline:
+        time.sleep(0.2)
 
     bound = MAX_CONNECTIONS * BODY_BYTES * 3 + 32 * MiB
     for during in peaks:

@@ -30,6 +30,8 @@ def shown(default: object) -> str:
         return f"`{default}`"
     if isinstance(default, float) and default.is_integer():
         return f"`{int(default)}`"
+    if isinstance(default, tuple):
+        return f"`{','.join(map(str, default))}`" if default else "none"
     return f"`{default}`"
 
 
@@ -70,6 +72,18 @@ def test_env_file_fills_in_what_the_environment_lacks(tmp_path: Path) -> None:
     assert (settings.port, settings.workers) == (9100, 3)
 
 
+def test_lists_are_comma_separated(tmp_path: Path) -> None:
+    settings = Settings.from_env(
+        {
+            "METRICS_ALLOW_IPS": "10.0.0.0/8, ::1,",
+            "CORS_ALLOW_ORIGINS": "https://a.example , http://localhost:3000",
+        },
+        env_file=tmp_path / "absent.env",
+    )
+    assert [str(network) for network in settings.metrics_allow_ips] == ["10.0.0.0/8", "::1/128"]
+    assert settings.cors_allow_origins == ("https://a.example", "http://localhost:3000")
+
+
 @pytest.mark.parametrize(
     ("environ", "message"),
     [
@@ -77,6 +91,8 @@ def test_env_file_fills_in_what_the_environment_lacks(tmp_path: Path) -> None:
         ({"WORKERS": "0"}, "WORKERS must be at least 1, not 0"),
         ({"ACCESS_LOG": "maybe"}, "ACCESS_LOG must be one of"),
         ({"DB_POOL_MIN_SIZE": "40"}, "DB_POOL_MIN_SIZE must not exceed DB_POOL_MAX_SIZE"),
+        ({"LOG_FORMAT": "xml"}, "LOG_FORMAT must be one of auto, json, text, not 'xml'"),
+        ({"METRICS_ALLOW_IPS": "localhost"}, "METRICS_ALLOW_IPS must be addresses or CIDRs"),
     ],
 )
 def test_bad_values_name_their_variable(

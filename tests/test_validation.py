@@ -12,6 +12,8 @@ from tests.api import Client, create_player, create_scenario, get_json
 
 
 async def post(client: Client, path: str, **kwargs: Any) -> tuple[int, Any]:
+    if "data" in kwargs:  # raw bytes, labelled as JSON as a client would
+        kwargs.setdefault("headers", {"Content-Type": "application/json"})
     response = await client.post(path, **kwargs)
     return response.status, await response.json()
 

@@ -1,4 +1,7 @@
-"""Players: register, list, read, update, delete, and a player's scenarios."""
+"""Players: register, list, read, update, delete, and a player's scenarios.
+
+A player's body carries their email: every answer with one is marked `no_store`.
+"""
 
 from aiohttp import web
 from asyncpg import Record
@@ -13,6 +16,7 @@ from socialproof.auth.permissions import (
 )
 from socialproof.auth.principal import Principal, authenticated, caller
 from socialproof.errors import PLAYER_NOT_FOUND, BadRequest, NotFound, RequestValidationError
+from socialproof.headers import no_store
 from socialproof.keys import db_key, signer_key
 from socialproof.models import (
     Page,
@@ -36,6 +40,7 @@ def _player(row: Record, who: Principal) -> Player:
     return Player(**{**row, "email": None})
 
 
+@no_store
 async def create_player(request: web.Request) -> web.Response:
     # With accounts, a password is part of signing up; with AUTH=off it may come later.
     model = PlayerCreate if request.app[signer_key] is None else PlayerSignUp
@@ -51,6 +56,7 @@ async def create_player(request: web.Request) -> web.Response:
     return json_response(Player(**row), status=201, headers={"Location": f"/players/{row['id']}"})
 
 
+@no_store
 async def list_players(request: web.Request) -> web.Response:
     who = caller(request)
     page = parse_query(request, Page)
@@ -58,6 +64,7 @@ async def list_players(request: web.Request) -> web.Response:
     return json_response([_player(row, who) for row in rows])
 
 
+@no_store
 async def get_player(request: web.Request) -> web.Response:
     who = caller(request)
     player_id = path_id(request, "player_id", PLAYER_NOT_FOUND)
@@ -87,6 +94,7 @@ async def list_player_scenarios(request: web.Request) -> web.Response:
     return json_response([Scenario(**row) for row in rows])
 
 
+@no_store
 async def update_player(request: web.Request) -> web.Response:
     who = authenticated(request)
     player_id = path_id(request, "player_id", PLAYER_NOT_FOUND)

@@ -9,13 +9,11 @@ from typing import Any, cast
 
 from aiohttp import web
 from aiohttp.http_exceptions import BadHttpMessage, LineTooLong
-from aiohttp.web_log import AccessLogger
 from aiohttp.web_protocol import RequestHandler
 from aiohttp.web_request import BaseRequest
 
+from socialproof.logs import AccessLogger
 from socialproof.settings import Settings
-
-log = logging.getLogger(__name__)
 
 # A request line (method, URL with its query string, version) may take this many bytes, a
 # header line one byte less. The two limits differ so that a line too long says which it was:
@@ -42,9 +40,8 @@ _TOO_MANY_CONNECTIONS = (
 
 class GuardedRequestHandler(RequestHandler):
     """aiohttp's connection handler, answering an oversize request line 414 and oversize or
-    too many headers 431 (aiohttp answers 400 to both), and logging a malformed request in one
-    debug line rather than an error with its traceback: a client can send any number of them,
-    and they say nothing about the service."""
+    too many headers 431 (aiohttp answers 400 to both). The answer itself, JSON and one log
+    line, is `socialproof.protocol_errors`'."""
 
     def handle_error(
         self,
@@ -53,19 +50,11 @@ class GuardedRequestHandler(RequestHandler):
         exc: BaseException | None = None,
         message: str | None = None,
     ) -> web.StreamResponse:
-        if not isinstance(exc, BadHttpMessage) or request.writer.output_size > 0:
-            return super().handle_error(request, status, exc, message)
         if isinstance(exc, LineTooLong):
-            if exc.args[1:2] == (MAX_REQUEST_LINE_BYTES,):
-                status, message = 414, "URI Too Long"
-            else:
-                status, message = 431, "Request Header Fields Too Large"
-        elif exc.message == "Too many headers received":
-            status, message = 431, "Request Header Fields Too Large"
-        log.debug("malformed request from %s: %s", request.remote, exc)
-        response = web.Response(status=status, text=message or exc.message)
-        response.force_close()
-        return response
+            status = 414 if exc.args[1:2] == (MAX_REQUEST_LINE_BYTES,) else 431
+        elif isinstance(exc, BadHttpMessage) and exc.message == "Too many headers received":
+            status = 431
+        return super().handle_error(request, status, exc, message)
 
 
 class _Refused(asyncio.Protocol):
