@@ -217,6 +217,11 @@ def test_oversize_lines_and_headers_get_their_status_without_a_trace(
     assert b"Traceback" not in answer and b"bytearray" not in answer
 
 
+# What the allocator may keep after hostile rounds, on a busy machine too: less than one
+# round's stalled bodies.
+SLACK = 24 * MiB
+
+
 def hostile_round(served: Served, bomb: bytes) -> list[int]:
     """Connections up to the cap that send all but the last byte of a 1 MiB body and stall
     (once they leave, once they wait for their 408), then gzip bombs; the process's resident
@@ -245,22 +250,24 @@ def hostile_round(served: Served, bomb: bytes) -> list[int]:
 
 def test_memory_stays_bounded_and_comes_back_after_hostile_clients(served: Served) -> None:
     """While hostile clients hold every connection, resident memory stays under base +
-    connections x body x 3; once they leave it comes back to base, round after round. The
-    first round sets the base: the allocator keeps some of what it once used."""
+    connections x body x 3; once they leave it comes back near base, round after round. The
+    first round sets the base: the allocator keeps some of what it once used. A leak keeps
+    each round's stalled bodies (30-50 MiB a round here) and grows round by round; the
+    allocator's own slack does not grow."""
     bomb = gzip.compress(b"\0" * (200 * MiB))  # about 200 KB inflating to 200 MiB
     hostile_round(served, bomb)
     base = served.rss()
-    peaks = hostile_round(served, bomb)
+    peaks = hostile_round(served, bomb) + hostile_round(served, bomb)
     # On a busy machine the server may take a moment to see every connection go.
     deadline = time.monotonic() + 5
-    while (after := served.rss()) - base >= 8 * MiB and time.monotonic() < deadline:
+    while (after := served.rss()) - base >= SLACK and time.monotonic() < deadline:
         time.sleep(0.2)
 
     bound = MAX_CONNECTIONS * BODY_BYTES * 3 + 32 * MiB
     for during in peaks:
         assert during - base < bound, f"{(during - base) / MiB:.0f} MiB more while stalled"
         assert during - base > MAX_CONNECTIONS * BODY_BYTES / 2, "the bodies were not held?"
-    assert after - base < 8 * MiB, f"{(after - base) / MiB:.0f} MiB more after they left"
+    assert after - base < SLACK, f"{(after - base) / MiB:.0f} MiB more after two rounds"
 
 
 @pytest.mark.parametrize("store", ["postgres", "redis"])
