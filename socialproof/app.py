@@ -7,10 +7,11 @@ from socialproof import protocol_errors
 from socialproof.auth.tokens import TokenSigner
 from socialproof.cors import cors_middlewares
 from socialproof.database import pool_context
+from socialproof.deadlines import RequestDeadlines
 from socialproof.errors import error_middleware
 from socialproof.handlers.docs import setup_docs
 from socialproof.headers import on_response_prepare
-from socialproof.keys import Lifecycle, lifecycle_key, settings_key, signer_key
+from socialproof.keys import Lifecycle, deadlines_key, lifecycle_key, settings_key, signer_key
 from socialproof.limits import middleware as limits
 from socialproof.limits.bodies import body_middleware
 from socialproof.limits.middleware import Limiter, limiter_key
@@ -46,6 +47,8 @@ def create_app(settings: Settings) -> web.Application:
     app = web.Application(middlewares=middlewares, client_max_size=MAX_BODY_BYTES)
     app[settings_key] = settings
     app[lifecycle_key] = Lifecycle()
+    app[deadlines_key] = RequestDeadlines(settings.request_timeout)
+    app.cleanup_ctx.append(app[deadlines_key].context)
     app[signer_key] = None if settings.auth == "off" else TokenSigner.from_settings(settings)
     app.cleanup_ctx.append(pool_context)
     if limiter is not None:

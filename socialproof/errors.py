@@ -11,7 +11,7 @@ import orjson
 from aiohttp import web
 
 from socialproof import metrics
-from socialproof.keys import lifecycle_key, settings_key
+from socialproof.keys import deadlines_key, lifecycle_key
 
 log = logging.getLogger(__name__)
 
@@ -175,38 +175,54 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 @web.middleware
 async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Bounds the whole request, maps every failure to its answer, and, while the service
-    drains, asks each client to close its connection (`Connection: close`)."""
+    """Bounds the whole request (REQUEST_TIMEOUT), maps every failure to its answer, and, while
+    the service drains, asks each client to close its connection (`Connection: close`)."""
+    task = asyncio.current_task()
+    assert task is not None
+    deadlines = request.app[deadlines_key]
+    deadlines.start(task)
     try:
-        async with asyncio.timeout(request.app[settings_key].request_timeout) as bound:
-            response = await handler(request)
-    except ApiError as error:
-        response = error_response(error.status, error.detail, error.headers)
-    except web.HTTPException as error:
+        response = await handler(request)
+    except BaseException as error:
+        timed_out = deadlines.finish(task)
+        if timed_out:
+            task.uncancel()  # the cancellation was the deadline's, and is answered here
+        elif not isinstance(error, Exception):
+            raise  # cancelled from outside (the client left, the server stops), or an exit
+        response = _answer(request, error, timed_out)
+    else:
+        if deadlines.finish(task):
+            task.uncancel()
+    if request.app[lifecycle_key].draining:
+        response.force_close()
+    return response
+
+
+def _answer(request: web.Request, error: BaseException, timed_out: bool) -> web.Response:
+    """The answer to a request whose handler raised `error`."""
+    if timed_out:
+        log.warning("503 on %s %s: past REQUEST_TIMEOUT", request.method, request.path)
+        return error_response(503, REQUEST_TIMED_OUT, RETRY_AFTER)
+    if isinstance(error, ApiError):
+        return error_response(error.status, error.detail, error.headers)
+    if isinstance(error, web.HTTPException):
         if error.status < 400:
-            raise
+            raise error
         headers = {"Allow": error.headers["Allow"]} if "Allow" in error.headers else None
-        response = error_response(error.status, error.reason, headers)
-    except ConnectionResetError:
+        return error_response(error.status, error.reason, headers)
+    if isinstance(error, ConnectionResetError):
         # The client hung up (mid-body, say): nothing failed here and nobody reads the answer.
         log.info("client closed the connection on %s %s", request.method, request.path)
         response = error_response(400, CLIENT_CLOSED)
         response.force_close()
-    except Exception as error:
-        if isinstance(error, TimeoutError) and bound.expired():
-            status, detail = 503, REQUEST_TIMED_OUT
-        else:
-            status, detail = answer_for(error)
-            if (kind := database_error_kind(error)) is not None:
-                metrics.database_error(kind)
-        if status == 503:
-            log.warning("503 on %s %s: %r", request.method, request.path, error)
-            response = error_response(status, detail, RETRY_AFTER)
-        elif status == 500:
-            log.exception("unhandled error on %s %s", request.method, request.path)
-            response = error_response(status, detail)
-        else:
-            response = error_response(status, detail)
-    if request.app[lifecycle_key].draining:
-        response.force_close()
-    return response
+        return response
+    assert isinstance(error, Exception)
+    status, detail = answer_for(error)
+    if (kind := database_error_kind(error)) is not None:
+        metrics.database_error(kind)
+    if status == 503:
+        log.warning("503 on %s %s: %r", request.method, request.path, error)
+        return error_response(status, detail, RETRY_AFTER)
+    if status == 500:
+        log.error("unhandled error on %s %s", request.method, request.path, exc_info=error)
+    return error_response(status, detail)

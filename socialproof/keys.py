@@ -6,6 +6,7 @@ import asyncpg
 from aiohttp import web
 
 from socialproof.auth.tokens import TokenSigner
+from socialproof.deadlines import RequestDeadlines
 from socialproof.settings import Settings
 
 if TYPE_CHECKING:
@@ -23,6 +24,7 @@ settings_key = web.AppKey("settings", Settings)
 db_key = web.AppKey("db", asyncpg.Pool)
 openapi_key = web.AppKey("openapi", dict[str, Any])
 lifecycle_key = web.AppKey("lifecycle", Lifecycle)
+deadlines_key = web.AppKey("deadlines", RequestDeadlines)
 probe_key: web.AppKey["ProbeConnection"] = web.AppKey("probe")
 # None when AUTH=off.
 signer_key = web.AppKey("token_signer", TokenSigner | None)

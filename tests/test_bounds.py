@@ -21,8 +21,9 @@ from psycopg import sql
 
 from socialproof import migrations
 from socialproof.app import create_app
+from socialproof.deadlines import RequestDeadlines
 from socialproof.errors import DatabaseUnreachable, error_middleware
-from socialproof.keys import Lifecycle, lifecycle_key, settings_key
+from socialproof.keys import Lifecycle, deadlines_key, lifecycle_key, settings_key
 from socialproof.settings import Settings
 from tests import pg
 from tests.api import Client, create_player, create_scenario, elo, get_json
@@ -112,6 +113,7 @@ async def test_each_failure_answers_as_the_table_says(
     app = web.Application(middlewares=[error_middleware])
     app[settings_key] = Settings()
     app[lifecycle_key] = Lifecycle()
+    app[deadlines_key] = RequestDeadlines(Settings().request_timeout)
     app.router.add_get("/fails", _raise(error))
     client = await aiohttp_client(app)
     with caplog.at_level(logging.WARNING, logger="socialproof.errors"):

@@ -8,8 +8,9 @@ import attrs
 from aiohttp import web
 
 from socialproof.app import create_app
+from socialproof.deadlines import RequestDeadlines
 from socialproof.errors import error_middleware
-from socialproof.keys import Lifecycle, lifecycle_key, settings_key
+from socialproof.keys import Lifecycle, deadlines_key, lifecycle_key, settings_key
 from socialproof.settings import Settings
 from tests.api import Client, create_player
 from tests.proxy import DatabaseProxy
@@ -52,6 +53,7 @@ async def test_a_server_fault_is_a_bare_500(
     app = web.Application(middlewares=[error_middleware])
     app[settings_key] = Settings()
     app[lifecycle_key] = Lifecycle()
+    app[deadlines_key] = RequestDeadlines(Settings().request_timeout)
     app.router.add_get("/broken", broken)
     client = await aiohttp_client(app)
     response = await client.get("/broken")
