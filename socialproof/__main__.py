@@ -20,7 +20,7 @@ from socialproof.auth import clients
 from socialproof.auth.keyring import with_signing_key
 from socialproof.database import start_embedded
 from socialproof.keys import lifecycle_key
-from socialproof.limits import connections
+from socialproof.limits import connections, memory
 from socialproof.logs import AccessLogger, setup_logging
 from socialproof.settings import Settings, SettingsError
 
@@ -131,6 +131,7 @@ async def _serve_until_stopped(settings: Settings, reuse_port: bool) -> None:
 
 
 def _serve_one(settings: Settings, reuse_port: bool) -> None:
+    memory.pin_mmap_threshold()
     with asyncio.Runner(loop_factory=_new_event_loop) as runner:
         runner.run(_serve_until_stopped(settings, reuse_port))
 
