@@ -31,6 +31,7 @@ from socialproof.settings import Settings, SettingsError
 from tests import pg
 from tests.api import Client
 from tests.auth_api import PASSWORD, TEST_JWT_SECRET, bearer, client_token, login, sign_up
+from tests.test_cli import refused_start
 
 INVALID_TOKEN = {"detail": "Could not validate credentials"}
 SCENARIO = {"scenario_type": "negotiation", "content": "Ask for a raise.", "difficulty_level": 5}
@@ -527,14 +528,5 @@ def test_with_a_database_url_and_no_key_start_up_stops_with_one_line(
     with pytest.raises(SettingsError, match="JWT_SECRET"):
         with_signing_key(Settings(database_url=empty_tables))
     env = {k: v for k, v in os.environ.items() if k not in {"TEST_DATABASE_URL", "JWT_SECRET"}}
-    result = subprocess.run(
-        [sys.executable, "-m", "socialproof", "serve", "--port", "1"],
-        env={**env, "DATABASE_URL": empty_tables, "AUTH": "required"},
-        cwd=PROJECT_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert result.returncode != 0
-    (line,) = result.stderr.strip().splitlines()
+    line = refused_start({**env, "DATABASE_URL": empty_tables, "AUTH": "required"})
     assert "JWT_SECRET" in line

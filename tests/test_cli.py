@@ -32,6 +32,33 @@ def call(port: int, path: str, body: dict[str, str] | None = None) -> tuple[int,
         return response.status, orjson.loads(response.read())
 
 
+def up(port: int, process: "subprocess.Popen[bytes]", output: Path | None = None) -> None:
+    """Wait (30 s at most) until the served `process` answers /health with 200 on `port`;
+    fail the test with its output (or the file it goes to) when it exits or does not answer
+    in time."""
+    try:
+        wait_for_port("127.0.0.1", port, timeout=30, gone=lambda: process.poll() is not None)
+    except (TimeoutError, RuntimeError) as error:
+        process.kill()
+        pytest.fail(f"{error}:\n{(process.communicate()[0] or b'').decode()} {output or ''}")
+    assert call(port, "/health")[0] == 200
+
+
+def refused_start(env: dict[str, str]) -> str:
+    """The one line `serve` exits with when it refuses to start under `env`."""
+    result = subprocess.run(
+        [sys.executable, "-m", "socialproof", "serve", "--port", str(free_port())],
+        env=env,
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    (line,) = result.stderr.strip().splitlines()
+    return line
+
+
 @contextmanager
 def serving(env: dict[str, str], output: Path | None = None) -> Iterator[int]:
     """The service on a free port; its stdout and stderr go to `output` when given."""
@@ -45,12 +72,7 @@ def serving(env: dict[str, str], output: Path | None = None) -> Iterator[int]:
             stderr=subprocess.STDOUT,
         )
     try:
-        try:
-            wait_for_port("127.0.0.1", port, timeout=30, gone=lambda: process.poll() is not None)
-        except (TimeoutError, RuntimeError) as error:
-            process.kill()
-            pytest.fail(f"{error}:\n{(process.communicate()[0] or b'').decode()} {output or ''}")
-        assert call(port, "/health")[0] == 200
+        up(port, process, output)
         yield port
     finally:
         process.send_signal(signal.SIGINT)
@@ -59,16 +81,7 @@ def serving(env: dict[str, str], output: Path | None = None) -> Iterator[int]:
 
 def test_pending_migrations_stop_start_up_with_one_clear_line(server_url: str) -> None:
     with pg.fresh_database(server_url) as url:
-        result = subprocess.run(
-            [sys.executable, "-m", "socialproof", "serve", "--port", str(free_port())],
-            env=service_env(DATABASE_URL=url),
-            cwd=PROJECT_ROOT,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
-        assert result.returncode != 0
-        (line,) = result.stderr.strip().splitlines()
+        line = refused_start(service_env(DATABASE_URL=url))
         assert "pending" in line and "make migrate" in line
         assert pg.run(url, "list_tables") == []
 

@@ -29,7 +29,7 @@ import redis
 from socialproof import PROJECT_ROOT
 from socialproof.pgserver import free_port
 from tests.api import Client
-from tests.test_cli import call
+from tests.test_cli import call, up
 from tests.test_limits import REDIS_URL, redis_answers
 
 TIMEOUT_SECONDS = 1
@@ -60,16 +60,7 @@ def serving(**settings: str) -> Iterator[Served]:
         stderr=subprocess.STDOUT,
     )
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            assert process.poll() is None, process.communicate()[0].decode()
-            try:
-                if call(port, "/health")[0] == 200:
-                    break
-            except OSError:
-                pass
-            assert time.monotonic() < deadline, "the service did not come up"
-            time.sleep(0.2)
+        up(port, process)
         yield Served(port, psutil.Process(process.pid))
     finally:
         process.send_signal(signal.SIGINT)

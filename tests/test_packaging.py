@@ -5,13 +5,12 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from socialproof import MIGRATIONS_DIR, PROJECT_ROOT, SQL_DIR
-from tests.test_cli import call, free_port, service_env
+from tests.test_cli import call, free_port, service_env, up
 
 # What a build reads from the checkout; the rest (the venv, caches, data) stays behind, and
 # the build's own scratch folders are written in the copy, not in the checkout.
@@ -87,16 +86,7 @@ def test_installed_service_lists_migrations_and_serves_outside_the_checkout(
         stderr=subprocess.STDOUT,
     )
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            assert process.poll() is None, process.communicate()[0].decode()
-            try:
-                status, body = call(port, "/health")
-                break
-            except OSError:
-                assert time.monotonic() < deadline, "the installed service did not come up"
-                time.sleep(0.2)
-        assert status == 200, body
+        up(port, process)
         assert call(port, "/leaderboard")[0] == 200
     finally:
         process.send_signal(signal.SIGINT)

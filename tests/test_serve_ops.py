@@ -17,22 +17,15 @@ from socialproof import PROJECT_ROOT
 from socialproof.pgserver import free_port
 from tests import pg
 from tests.test_bounds import players_locked
-from tests.test_cli import service_env
+from tests.test_cli import refused_start, service_env
 
 SHUTDOWN_DELAY = 1.0
 
 
 def test_a_pool_larger_than_the_server_allows_refuses_to_start(database_url: str) -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "socialproof", "serve", "--port", str(free_port())],
-        env=service_env(DATABASE_URL=database_url, WORKERS="4", DB_POOL_MAX_SIZE="1000"),
-        cwd=PROJECT_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
+    line = refused_start(
+        service_env(DATABASE_URL=database_url, WORKERS="4", DB_POOL_MAX_SIZE="1000")
     )
-    assert result.returncode != 0
-    (line,) = result.stderr.strip().splitlines()
     assert "4 x (1000 + 1) = 4004 connections do not fit" in line, line
 
 
