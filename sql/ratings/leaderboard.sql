@@ -9,8 +9,8 @@
 --   $1 skip   bigint   rows to pass over (>= 0)
 --   $2 limit  integer  rows to return (1-1000)
 -- Returns: up to $2 rows (rank, player_id, username, player_skill_rating).
--- Index: player_profiles_rating_id_idx, walked in order for the page and range-scanned for
---   the count. Cost grows with skip + limit, and with the first row's rank.
+-- Index: player_profiles_rating_id_idx, walked in order for the page. Cost grows with
+--   skip + limit; the first row's count is players_rated_above()'s (migrations).
 WITH page AS (
     SELECT id, username, player_skill_rating,
            rank() OVER (ORDER BY player_skill_rating DESC) AS rank_in_page
@@ -23,9 +23,7 @@ WITH page AS (
     ) AS ordered
 ), first AS (
     SELECT top.rating,
-           1 + (SELECT count(*)
-                FROM player_profiles
-                WHERE player_skill_rating > top.rating) AS rank
+           1 + players_rated_above(top.rating) AS rank
     FROM (SELECT max(player_skill_rating) AS rating FROM page) AS top
 )
 SELECT CASE WHEN page.player_skill_rating = first.rating THEN first.rank
