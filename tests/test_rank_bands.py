@@ -1,9 +1,22 @@
-"""Ranks from rating bands equal ranks counted player by player, edges and bulk changes included."""
+"""Ranks from rating bands equal ranks counted player by player, edges and bulk changes included.
 
+The bands come at four levels (160, 10, 0.625 and 10/256 points, migration 0011); a rank sums
+bands and counts one by one only the players of its own finest band rated higher, or, past
+rating_bands_crowd() of them, that band's count less its players at or below the rating.
+"""
+
+import math
+from collections.abc import AsyncIterator
+
+import asyncpg
 import pytest
 
 from tests import pg
 from tests.api import Client, get_json
+
+# rating_band_split() and rating_bands_crowd() of the migration.
+SPLIT = 16
+CROWD = 256
 
 
 async def assert_ranks_are_exact(client: Client, database_url: str, sample: int = 60) -> None:
@@ -21,9 +34,85 @@ async def assert_ranks_are_exact(client: Client, database_url: str, sample: int 
         }, player_id
 
 
+def assert_bands_are_exact(database_url: str) -> None:
+    """Every player's count is right, and the bands are those a fresh count gives."""
+    assert pg.run(database_url, "rank_mismatches") == [(0,)]
+    assert pg.run(database_url, "rating_bands_drift") == [(0,)]
+
+
+def band_edge(level: int, band: int) -> float:
+    """The lowest rating of a band at a level, as the migration's rating_band_edge()."""
+    return band * 10 / SPLIT**level
+
+
+@pytest.fixture
+async def conn(empty_tables: str) -> AsyncIterator[asyncpg.Connection]:
+    conn = await asyncpg.connect(empty_tables)
+    try:
+        yield conn
+    finally:
+        await conn.close()
+
+
 async def test_ranks_on_band_edges(client: Client, empty_tables: str) -> None:
     pg.run(empty_tables, "band_edge_players")
     await assert_ranks_are_exact(client, empty_tables, sample=100)
+    assert_bands_are_exact(empty_tables)
+
+
+async def test_ranks_on_the_edges_of_every_level(
+    client: Client, empty_tables: str, conn: asyncpg.Connection
+) -> None:
+    """Each level's band edges around 500, 0 and below, and the ratings one step either side."""
+    ratings = []
+    for level in (-1, 0, 1, 2):
+        for near in (500, 480, 0, -10):
+            first = math.floor(near / band_edge(level, 1))
+            for band in range(first - 1, first + 2):
+                edge = band_edge(level, band)
+                # Not the subnormals next to 0: no rating reaches them (a result moves a
+                # rating of hundreds by tens), and dividing them underflows.
+                step = math.ulp(edge) if edge else 1e-12
+                ratings += [edge - step, edge, edge + step]
+    await conn.execute(pg.read("insert_rated_players"), ratings)
+    await assert_ranks_are_exact(client, empty_tables, sample=len(ratings))
+    assert_bands_are_exact(empty_tables)
+
+
+@pytest.mark.parametrize(
+    "rating",
+    [
+        500,  # inside the crowd on a 10-point edge
+        math.nextafter(500, -math.inf),
+        500.001,
+        516,  # inside the crowd off the edges
+        math.nextafter(516, -math.inf),  # just below it, in its finest band
+        516 + 0.001 * -5,  # a player just below it, in its finest band
+        515.99,
+        516.001,
+    ],
+)
+async def test_a_crowd_of_equal_ratings_is_not_counted_one_by_one(
+    empty_tables: str, conn: asyncpg.Connection, rating: float
+) -> None:
+    """Twice rating_bands_crowd() players at 500 and at 516, among 20,000 spread around and
+    on a settled table (the plans a live table gets): a count reads at most the crowd limit
+    and the players at or below the rating in its finest band from the rating index."""
+    pg.run(empty_tables, "populate_players")
+    near = [516 + 0.001 * n for n in range(-19, 20) if n] + [500 + 0.001 * n for n in range(-19, 20)]
+    crowds = [500.0] * 2 * CROWD + [516.0] * 2 * CROWD
+    await conn.execute(pg.read("insert_rated_players"), crowds + near)
+    pg.run(empty_tables, "vacuum_analyze_players")
+    assert pg.run(empty_tables, "rating_bands_drift") == [(0,)]
+
+    ratings = [r for _, r in pg.run(empty_tables, "all_ratings")]
+    finest = math.floor(rating / band_edge(2, 1))
+    at_or_below = sum(1 for r in ratings if band_edge(2, finest) <= r <= rating)
+    async with conn.transaction():
+        count = await conn.fetchval(pg.read("players_rated_above"), rating)
+        entries_read = await conn.fetchval(pg.read("rating_index_entries_read"))
+    assert count == sum(1 for r in ratings if r > rating)
+    assert entries_read <= CROWD + at_or_below, entries_read
 
 
 async def test_ranks_after_bulk_inserts_updates_and_deletes(
@@ -34,3 +123,4 @@ async def test_ranks_after_bulk_inserts_updates_and_deletes(
     await assert_ranks_are_exact(client, empty_tables)
     pg.run(empty_tables, "move_some_ratings")
     await assert_ranks_are_exact(client, empty_tables)
+    assert_bands_are_exact(empty_tables)
