@@ -23,8 +23,8 @@ BAND_ROWS_OF = pg.read("band_rows_of")
 ADD_BAND_ROW = pg.read("add_band_row")
 SET_RATING = pg.read("set_rating")
 # A result from either start crosses 480, an edge of every level: it moves the player's rows
-# at all four levels, two rows each.
-MOVED_ROWS = 8
+# at all three levels, two rows each.
+MOVED_ROWS = 6
 
 
 async def until_a_connection_waits_for_a_lock(conn: asyncpg.Connection) -> None:

@@ -1,7 +1,7 @@
 """Ranks from rating bands equal ranks counted player by player, edges and bulk changes included.
 
-The bands come at four levels (160, 10, 0.625 and 10/256 points, migration 0011); a rank sums
-bands and counts one by one only the players of its own finest band rated higher, or, past
+The bands come at three levels (160, 10 and 10/64 points, migration 0011); a rank sums bands
+and counts one by one only the players of its own narrow band (10/64) rated higher, or, past
 rating_bands_crowd() of them, that band's count less its players at or below the rating.
 """
 
@@ -14,8 +14,8 @@ import pytest
 from tests import pg
 from tests.api import Client, get_json
 
-# rating_band_split() and rating_bands_crowd() of the migration.
-SPLIT = 16
+# rating_band_scale() and rating_bands_crowd() of the migration.
+SCALE = {-1: 1 / 16, 0: 1, 1: 64}
 CROWD = 256
 
 
@@ -42,7 +42,7 @@ def assert_bands_are_exact(database_url: str) -> None:
 
 def band_edge(level: int, band: int) -> float:
     """The lowest rating of a band at a level, as the migration's rating_band_edge()."""
-    return band * 10 / SPLIT**level
+    return band * 10 / SCALE[level]
 
 
 @pytest.fixture
@@ -65,7 +65,7 @@ async def test_ranks_on_the_edges_of_every_level(
 ) -> None:
     """Each level's band edges around 500, 0 and below, and the ratings one step either side."""
     ratings = []
-    for level in (-1, 0, 1, 2):
+    for level in SCALE:
         for near in (500, 480, 0, -10):
             first = math.floor(near / band_edge(level, 1))
             for band in range(first - 1, first + 2):
@@ -86,8 +86,8 @@ async def test_ranks_on_the_edges_of_every_level(
         math.nextafter(500, -math.inf),
         500.001,
         516,  # inside the crowd off the edges
-        math.nextafter(516, -math.inf),  # just below it, in its finest band
-        516 + 0.001 * -5,  # a player just below it, in its finest band
+        math.nextafter(516, -math.inf),  # just below it, in its narrow band
+        516 + 0.001 * -5,  # a player just below it, in its narrow band
         515.99,
         516.001,
     ],
@@ -97,7 +97,7 @@ async def test_a_crowd_of_equal_ratings_is_not_counted_one_by_one(
 ) -> None:
     """Twice rating_bands_crowd() players at 500 and at 516, among 20,000 spread around and
     on a settled table (the plans a live table gets): a count reads at most the crowd limit
-    and the players at or below the rating in its finest band from the rating index."""
+    and the players at or below the rating in its narrow band from the rating index."""
     pg.run(empty_tables, "populate_players")
     near = [516 + 0.001 * n for n in range(-19, 20) if n] + [500 + 0.001 * n for n in range(-19, 20)]
     crowds = [500.0] * 2 * CROWD + [516.0] * 2 * CROWD
@@ -106,8 +106,8 @@ async def test_a_crowd_of_equal_ratings_is_not_counted_one_by_one(
     assert pg.run(empty_tables, "rating_bands_drift") == [(0,)]
 
     ratings = [r for _, r in pg.run(empty_tables, "all_ratings")]
-    finest = math.floor(rating / band_edge(2, 1))
-    at_or_below = sum(1 for r in ratings if band_edge(2, finest) <= r <= rating)
+    narrow = math.floor(rating / band_edge(1, 1))
+    at_or_below = sum(1 for r in ratings if band_edge(1, narrow) <= r <= rating)
     async with conn.transaction():
         count = await conn.fetchval(pg.read("players_rated_above"), rating)
         entries_read = await conn.fetchval(pg.read("rating_index_entries_read"))

@@ -1,4 +1,4 @@
-"""Migration 0011 (the rating bands at four levels) on a populated table, both ways: the counts
+"""Migration 0011 (the rating bands at three levels) on a populated table, both ways: the counts
 are taken with writers locked out, and every player's count is exact after applying it, after
 writes under its triggers, and after rolling it back to 0009's one-level bands."""
 
@@ -10,7 +10,7 @@ import pytest
 from socialproof import migrations
 from tests import pg
 
-LEVELS = "0011.rating-bands-at-four-levels"
+LEVELS = "0011.rating-bands-at-three-levels"
 
 
 def roll_back_the_levels(url: str) -> None:

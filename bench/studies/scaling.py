@@ -16,6 +16,8 @@ from bench.targets import ROUTE, TARGETS
 from socialproof.sqlfiles import SQL as SERVICE_SQL
 
 EXPLAIN_RUNS = 5
+SQL_NEXT_ABOVE = dataset.SQL["player_rated_next_above"]
+SQL_NEXT_BELOW = dataset.SQL["player_rated_next_below"]
 # Deep pages are left to EXPLAIN: at a million players one takes longer than an HTTP run.
 HTTP_CASES = {
     "leaderboard, top page": (ROUTE["leaderboard"], {"skip": "0"}),
@@ -41,10 +43,23 @@ async def _explain(url: str, players: int) -> dict[str, float]:
             where: await conn.fetchval(dataset.SQL["player_at_position"], position)
             for where, position in at.items()
         }
+        # The middle player sits in the crowd at the start rating (a fifth of the players);
+        # the players just beside it, in the densest bands.
+        beside = {
+            "above the middle": await conn.fetchval(SQL_NEXT_ABOVE, ids["middle"]),
+            "below the middle": await conn.fetchval(SQL_NEXT_BELOW, ids["middle"]),
+        }
+        ids = {
+            "top player": ids["top"],
+            "player above the middle": beside["above the middle"],
+            "middle player": ids["middle"],
+            "player below the middle": beside["below the middle"],
+            "last player": ids["last"],
+        }
         cases = [
             ("leaderboard, top page", "ratings/leaderboard", (0, 10)),
             ("leaderboard, middle page", "ratings/leaderboard", (players // 2, 10)),
-            *((f"rank, {where} player", "ratings/player_rank", (ids[where],)) for where in at),
+            *((f"rank, {who}", "ratings/player_rank", (ids[who],)) for who in ids),
         ]
         timings = {}
         for case, name, args in cases:

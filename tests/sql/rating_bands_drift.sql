@@ -10,7 +10,7 @@ WITH kept AS (
            count(*) AS players
     FROM player_profiles AS p,
          LATERAL (SELECT level::smallint, rating_band_counting(level, p.player_skill_rating)
-                  FROM generate_series(-1, 2) AS level) AS counted (level, band)
+                  FROM generate_series(-1, 1) AS level) AS counted (level, band)
     WHERE counted.band IS NOT NULL
     GROUP BY 1, 2, 3
 )

@@ -91,4 +91,4 @@ DROP FUNCTION rating_band_counting(integer, double precision);
 DROP FUNCTION rating_band_edge(integer, bigint);
 DROP FUNCTION rating_band_at(integer, double precision);
 DROP FUNCTION rating_bands_crowd();
-DROP FUNCTION rating_band_split();
+DROP FUNCTION rating_band_scale(integer);
