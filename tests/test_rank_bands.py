@@ -99,7 +99,8 @@ async def test_a_crowd_of_equal_ratings_is_not_counted_one_by_one(
     on a settled table (the plans a live table gets): a count reads at most the crowd limit
     and the players at or below the rating in its narrow band from the rating index."""
     pg.run(empty_tables, "populate_players")
-    near = [516 + 0.001 * n for n in range(-19, 20) if n] + [500 + 0.001 * n for n in range(-19, 20)]
+    steps = [0.001 * n for n in range(-19, 20) if n]
+    near = [516 + step for step in steps] + [500 + step for step in steps]
     crowds = [500.0] * 2 * CROWD + [516.0] * 2 * CROWD
     await conn.execute(pg.read("insert_rated_players"), crowds + near)
     pg.run(empty_tables, "vacuum_analyze_players")
