@@ -16,7 +16,8 @@ was written). 429 comes from the rate limiter, before the key is looked at.
 
 Keys are scoped to the caller: a bearer token's subject (a player or a client), else the
 client address (anonymous sign-ups, and every caller with AUTH=off), as the rate limiter
-counts callers. A request without the header pays one header lookup.
+counts callers. A guarded handler takes the database its statements run on: the pool, or the
+key's transaction. A request without the header pays one header lookup and one call.
 """
 
 import functools
@@ -28,6 +29,7 @@ import asyncpg
 import attrs
 import orjson
 from aiohttp import web
+from multidict import istr
 
 from socialproof import queries
 from socialproof.errors import BadRequest, Conflict, RequestValidationError, answer_for
@@ -37,8 +39,10 @@ from socialproof.retry import retried
 from socialproof.validation import error_item
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+# A write handler, given where to run its statements: the pool, or the key's transaction.
+WriteHandler = Callable[[web.Request, queries.Db], Awaitable[web.StreamResponse]]
 
-HEADER = "Idempotency-Key"
+HEADER = istr("Idempotency-Key")  # an istr: looked up without case-folding it each time
 REPLAYED = "Idempotent-Replayed"
 MAX_KEY_CHARS = 255
 # The scope column's bound. Only a forwarded client address can be longer; cut, its sender can
@@ -58,9 +62,6 @@ KEY_REUSED = "Idempotency-Key was already used with another request"
 # with `"` and `\` escaped by a backslash. A bare value (as most clients send) is the key itself.
 _QUOTED = re.compile(r'"((?:[ !#-\[\]-~]|\\["\\])*)"')
 _ESCAPED = re.compile(r'\\(["\\])')
-
-# The transaction of a request with a key, for its handler's statements.
-connection_key = web.RequestKey("idempotency_connection", asyncpg.Connection)
 
 
 class KeyInUse(Conflict):
@@ -108,23 +109,17 @@ def scope_of(request: web.Request) -> str:
     return caller_key(request, trusted)[:MAX_SCOPE_CHARS]
 
 
-def transaction_or_pool(request: web.Request) -> queries.Db:
-    """Where a guarded handler runs its statements: its key's transaction, else the pool."""
-    connection = request.get(connection_key)
-    return request.app[db_key] if connection is None else connection
-
-
-def idempotent(handler: Handler) -> Handler:
-    """`handler`, run at most once per Idempotency-Key. It must run its statements on
-    `transaction_or_pool(request)`, answer its successes with a whole body and raise its
-    failures."""
+def idempotent(handler: WriteHandler) -> Handler:
+    """The route's handler: `handler` given the pool, or, for a request with an
+    Idempotency-Key, run at most once per key in the key's transaction. `handler` runs every
+    statement on the database it is given, answers its successes with a whole body and raises
+    its failures."""
 
     @functools.wraps(handler)
     async def run_once(request: web.Request) -> web.StreamResponse:
-        values = request.headers.getall(HEADER, None)
-        if values is None:
-            return await handler(request)
-        key = parse_key(values)
+        if HEADER not in request.headers:
+            return await handler(request, request.app[db_key])
+        key = parse_key(request.headers.getall(HEADER))
         claim = Claim(scope_of(request), key, fingerprint(request, await request.read()))
         return await _run_once(request.app[db_key], request, handler, claim)
 
@@ -133,7 +128,7 @@ def idempotent(handler: Handler) -> Handler:
 
 @retried  # a deadlock in the handler's write aborted the whole transaction: run it all again
 async def _run_once(
-    pool: asyncpg.Pool, request: web.Request, handler: Handler, claim: Claim
+    pool: asyncpg.Pool, request: web.Request, handler: WriteHandler, claim: Claim
 ) -> web.StreamResponse:
     ttl = request.app[settings_key].idempotency_key_ttl
     failure: Exception | None = None
@@ -146,9 +141,8 @@ async def _run_once(
         except asyncpg.LockNotAvailableError:
             raise KeyInUse() from None
         await queries.idempotency_savepoint(conn)
-        request[connection_key] = conn
         try:
-            response = await handler(request)
+            response = await handler(request, conn)
         except Exception as error:
             status, detail = answer_for(error)
             if status not in KEPT_FAILURES:
@@ -170,8 +164,6 @@ async def _run_once(
                 response.body,
                 response.headers.get("Location"),
             )
-        finally:
-            del request[connection_key]
     if failure is not None:
         raise failure  # committed with its answer; the error middleware answers it as always
     return response

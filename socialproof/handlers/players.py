@@ -17,7 +17,7 @@ from socialproof.auth.permissions import (
 from socialproof.auth.principal import Principal, authenticated, caller
 from socialproof.errors import PLAYER_NOT_FOUND, BadRequest, NotFound, RequestValidationError
 from socialproof.headers import no_store
-from socialproof.idempotency import idempotent, transaction_or_pool
+from socialproof.idempotency import idempotent
 from socialproof.keys import db_key, signer_key
 from socialproof.models import (
     Page,
@@ -43,11 +43,10 @@ def _player(row: Record, who: Principal) -> Player:
 
 @no_store
 @idempotent
-async def create_player(request: web.Request) -> web.Response:
+async def create_player(request: web.Request, db: queries.Db) -> web.Response:
     # With accounts, a password is part of signing up; with AUTH=off it may come later.
     model = PlayerCreate if request.app[signer_key] is None else PlayerSignUp
     body = await parse_body(request, model)
-    db = transaction_or_pool(request)
     if body.password is None:
         row = await queries.create_player(db, body.username, body.email)
     else:

@@ -10,7 +10,7 @@ from socialproof.auth.permissions import (
 )
 from socialproof.auth.principal import authenticated
 from socialproof.errors import PLAYER_NOT_FOUND, SCENARIO_NOT_FOUND, Conflict, Forbidden, NotFound
-from socialproof.idempotency import idempotent, transaction_or_pool
+from socialproof.idempotency import idempotent
 from socialproof.keys import db_key
 from socialproof.models import Scenario, ScenarioCreate, ScenarioResult
 from socialproof.serialization import json_response, parse_body, path_id
@@ -20,14 +20,13 @@ RESULT_ALREADY_RECORDED = "Scenario result already recorded"
 
 
 @idempotent
-async def create_scenario(request: web.Request) -> web.Response:
+async def create_scenario(request: web.Request, db: queries.Db) -> web.Response:
     who = authenticated(request)
     body = await parse_body(request, ScenarioCreate)
     if body.is_successful is not None and not may_record_results(who):
         raise Forbidden()
     if not 1 <= body.player_id <= MAX_BIGINT:
         raise NotFound(PLAYER_NOT_FOUND)
-    db = transaction_or_pool(request)
     if not may_access_scenarios_of(who, body.player_id):
         await refuse_player(db, who, body.player_id)
     if body.is_successful is None:
@@ -62,13 +61,13 @@ async def get_scenario(request: web.Request) -> web.Response:
 
 
 @idempotent
-async def record_result(request: web.Request) -> web.Response:
+async def record_result(request: web.Request, db: queries.Db) -> web.Response:
     who = authenticated(request)
     if not may_record_results(who):
         raise Forbidden()
     scenario_id = path_id(request, "scenario_id", SCENARIO_NOT_FOUND)
     body = await parse_body(request, ScenarioResult)
-    row = await queries.record_result(transaction_or_pool(request), scenario_id, body.is_successful)
+    row = await queries.record_result(db, scenario_id, body.is_successful)
     if row["id"] is None:
         raise (
             Conflict(RESULT_ALREADY_RECORDED)
