@@ -179,9 +179,8 @@ async def _replay(conn: queries.Db, claim: Claim) -> web.Response:
         raise RequestValidationError(
             [error_item(["header", HEADER], "idempotency_key_reused", KEY_REUSED)]
         )
-    headers = {REPLAYED: "true"}
-    if kept["location"] is not None:
-        headers["Location"] = kept["location"]
+    headers = {} if kept["location"] is None else {"Location": kept["location"]}
+    headers[REPLAYED] = "true"
     return web.Response(
         body=kept["body"], status=kept["status"], content_type="application/json", headers=headers
     )
