@@ -36,7 +36,7 @@ def retried(write: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[T]]:
             try:
                 return await write(*args, **kwargs)
             except RETRYABLE as error:
-                if _in_transaction(args[0]):
+                if args and _in_transaction(args[0]):
                     raise
                 metrics.retry(error.sqlstate)
                 await asyncio.sleep(random.uniform(0, retry * RETRY_STEP))
