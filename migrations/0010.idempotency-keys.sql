@@ -18,8 +18,8 @@ CREATE TABLE idempotency_keys (
     -- 'address:<client address>' for a caller without one.
     scope       text NOT NULL,
     key         text NOT NULL,
-    -- SHA-256 of the request's method, path and body: the same key with another request is
-    -- refused, not answered with this one's result.
+    -- SHA-256 of the request's method, path and body (a JSON body without its password): the
+    -- same key with another request is refused, not answered with this one's result.
     fingerprint bytea NOT NULL,
     created_at  timestamptz NOT NULL DEFAULT now(),
     -- The answer, set in the transaction that inserted the row.

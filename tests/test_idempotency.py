@@ -251,6 +251,34 @@ async def test_the_key_is_sent_once_and_may_be_255_characters_quoted_or_not(
     assert await again.read() == await first.read()
 
 
+async def test_a_body_is_compared_as_json_without_its_password(
+    auth_client: Client, empty_tables: str
+) -> None:
+    """Key order and spacing aside, and the password left out of the fingerprint (a fast hash
+    of it, kept in the table, would be a shortcut past its argon2 hash): a repeat that changes
+    only those is the same sign-up."""
+    first = await auth_client.post(
+        "/players/",
+        data=b'{"username": "ada", "email": "ada@example.com", "password": "a long password"}',
+        headers=keyed("signup", **{"Content-Type": "application/json"}),
+    )
+    assert ran(first, PLAYERS)
+    repeat = await auth_client.post(
+        "/players/",
+        data=b'{"password":"another password","email":"ada@example.com","username":"ada"}',
+        headers=keyed("signup", **{"Content-Type": "application/json"}),
+    )
+    assert repeat.headers[REPLAYED] == "true"
+    assert await repeat.read() == await first.read()
+    other = await auth_client.post(
+        "/players/",
+        json={"username": "grace", "email": "ada@example.com", "password": "a long password"},
+        headers=keyed("signup"),
+    )
+    assert other.status == 422
+    assert written(empty_tables) == (1, 0, 0)
+
+
 # Which answers are kept
 
 
