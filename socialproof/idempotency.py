@@ -42,7 +42,8 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 # A write handler, given where to run its statements: the pool, or the key's transaction.
 WriteHandler = Callable[[web.Request, queries.Db], Awaitable[web.StreamResponse]]
 
-HEADER = istr("Idempotency-Key")  # an istr: looked up without case-folding it each time
+HEADER_NAME = "Idempotency-Key"
+HEADER = istr(HEADER_NAME)  # an istr: looked up without case-folding it each time
 REPLAYED = "Idempotent-Replayed"
 MAX_KEY_CHARS = 255
 # The scope column's bound. Only a forwarded client address can be longer; cut, its sender can
@@ -183,7 +184,7 @@ async def _run_once(
                 response.headers.get("Location"),
             )
     if failure is not None:
-        raise failure  # committed with its answer; the error middleware answers it as always
+        raise failure  # committed with its answer; answered as any failure is (errors.answer)
     return response
 
 
@@ -195,7 +196,7 @@ async def _replay(conn: queries.Db, claim: Claim) -> web.Response:
         raise KeyInUse()
     if not kept["same_request"]:
         raise RequestValidationError(
-            [error_item(["header", HEADER], "idempotency_key_reused", KEY_REUSED)]
+            [error_item(["header", HEADER_NAME], "idempotency_key_reused", KEY_REUSED)]
         )
     headers = {} if kept["location"] is None else {"Location": kept["location"]}
     headers[REPLAYED] = "true"
