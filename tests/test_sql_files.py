@@ -117,6 +117,12 @@ async def open_tour(client: Client) -> None:
     for path in ("scenarios", "rank", "stats", "rating-history"):
         assert (await client.get(f"/players/{pid}/{path}")).status == 200, path
     await client.get("/leaderboard")
+    # Second pages by cursor, and the window around a player.
+    for path in ("/players/", f"/players/{pid}/scenarios", "/leaderboard"):
+        first = await client.get(path, params={"limit": 1})
+        link = first.headers["Link"]
+        assert (await client.get(link[1 : link.index(">")])).status == 200, path
+    assert (await client.get("/leaderboard", params={"around": pid})).status == 200
     assert (await client.delete(f"/players/{other['id']}")).status == 204
 
 
