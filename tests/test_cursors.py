@@ -191,6 +191,8 @@ async def test_players_deleted_between_pages(client: Client, empty_tables: str) 
     pg.run(empty_tables, "cursors_delete_players")  # 8 among them, 12 and 16 ahead
     second = await client.get(target)
     assert [p["id"] for p in await second.json()] == [9, 10, 11, 13, 14, 15, 17, 18]
+    # The same fields in the same order as the first page (players go out as their rows).
+    assert {tuple(p) for p in await second.json()} == {tuple(p) for p in await first.json()}
 
 
 # A player's scenarios
