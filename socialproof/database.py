@@ -97,6 +97,10 @@ async def create_pool(settings: Settings) -> BoundedPool:
         command_timeout=settings.db_timeout + _CLIENT_MARGIN,
         connection_class=NoResetConnection,
         server_settings=_server_settings(settings),
+        # Prepared statements kept per connection: one round trip a query. 0 behind a
+        # pgbouncer that cannot keep them (transaction mode before 1.21): each query is then
+        # described and sent again unnamed, two round trips that stay on one server connection.
+        statement_cache_size=settings.statement_cache_size,
         # asyncpg.create_pool's defaults, which the Pool class itself does not have.
         max_queries=50000,
         max_inactive_connection_lifetime=300.0,
@@ -127,6 +131,7 @@ class ProbeConnection:
                         self._settings.database_url,
                         timeout=timeout,
                         server_settings=_server_settings(self._settings),
+                        statement_cache_size=self._settings.statement_cache_size,
                     )
                 return await self.connection.fetchval(query, *args)
             except BaseException:  # cancelled by the bound included
