@@ -71,8 +71,8 @@ def unavailable(target: Target) -> str | None:
     version = pgserver.pgbouncer_version()
     if version is None:
         return "pgbouncer is not installed (apt-get install pgbouncer)"
-    if target.pgbouncer_since and version < target.pgbouncer_since[0]:
-        return f"pgbouncer {'.'.join(map(str, version))} here; {target.pgbouncer_since[1]}"
+    if target.pgbouncer_since and version < target.pgbouncer_since.version:
+        return f"pgbouncer {'.'.join(map(str, version))} here; {target.pgbouncer_since.why}"
     return None
 
 

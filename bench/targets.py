@@ -40,6 +40,14 @@ FLOOR = ("-m", "bench.floor_app")
 
 
 @dataclass(frozen=True)
+class Needs:
+    """The oldest pgbouncer that can serve a target, and why."""
+
+    version: tuple[int, ...]
+    why: str
+
+
+@dataclass(frozen=True)
 class Target:
     name: str
     program: tuple[str, ...]
@@ -51,7 +59,7 @@ class Target:
     #: bench's (bench/servers.py); None: straight to PostgreSQL.
     pgbouncer: dict[str, object] | None = None
     #: The oldest pgbouncer that can serve it; with an older one it is left out, saying why.
-    pgbouncer_since: tuple[tuple[int, ...], str] | None = None
+    pgbouncer_since: Needs | None = None
 
 
 # The service with accounts signs with this run's own key; the bench's writes carry a game
@@ -82,7 +90,7 @@ REDIS = {**HIGH_LIMITS, "REDIS_URL": "redis://127.0.0.1:6379/0"}
 # cache on through a pgbouncer that keeps prepared statements itself.
 NO_STATEMENT_CACHE = {"DB_STATEMENT_CACHE_SIZE": "0"}
 POOLED_ROUTES = ("get_player", "create_player")
-KEEPS_PREPARED_STATEMENTS = (
+KEEPS_PREPARED_STATEMENTS = Needs(
     (1, 21),
     "pgbouncer keeps prepared statements in transaction mode from 1.21 on "
     "(max_prepared_statements); before, a cached statement is missing on the next server "

@@ -4,9 +4,8 @@ one pgbouncer in transaction mode, set up as the README says for pgbouncer befor
 way a machine without pgbouncer skips them, saying so."""
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any
 
 import attrs
 import pytest
@@ -25,13 +24,20 @@ OPTIONS = {"max_client_conn": 1000, "log_connections": 0, "log_disconnections": 
 
 
 @contextmanager
-def running(database_url: str, **options: Any) -> Iterator[str]:
+def running(
+    database_url: str,
+    *,
+    statement_timeout: float | None = None,
+    options: Mapping[str, object] | None = None,
+) -> Iterator[str]:
     """A pgbouncer in transaction mode in front of `database_url` for the block (see
     socialproof.pgserver.pgbouncer); yields its URL. Skips the test without pgbouncer."""
     if pgserver.pgbouncer_program() is None:
         pytest.skip("pgbouncer is not installed (apt-get install pgbouncer)")
-    settings = {**OPTIONS, **options.pop("options", {})}
-    with pgserver.pgbouncer(database_url, options=settings, **options) as bouncer:
+    settings = {**OPTIONS, **(options or {})}
+    with pgserver.pgbouncer(
+        database_url, statement_timeout=statement_timeout, options=settings
+    ) as bouncer:
         yield bouncer.url
 
 

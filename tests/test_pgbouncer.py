@@ -102,14 +102,6 @@ def test_start_up_through_pgbouncer_checks_its_statement_timeout_not_the_server_
     assert any("through a pooler" in r.getMessage() for r in caplog.records)
 
 
-def test_start_up_straight_to_postgres_still_counts_its_slots(empty_tables: str) -> None:
-    with pytest.raises(SystemExit, match="do not fit"):
-        check_connections(
-            Settings(database_url=empty_tables, workers=64, pool_max_size=100),
-            warn_superuser=False,
-        )
-
-
 def test_migrations_read_through_pgbouncer_but_change_the_schema_only_directly(
     database_url: str,
 ) -> None:
