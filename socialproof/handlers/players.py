@@ -3,6 +3,8 @@
 A player's body carries their email: every answer with one is marked `no_store`.
 """
 
+from typing import Any
+
 from aiohttp import web
 from asyncpg import Record
 
@@ -20,24 +22,27 @@ from socialproof.headers import no_store
 from socialproof.keys import db_key, signer_key
 from socialproof.models import (
     Page,
-    Player,
     PlayerCreate,
     PlayerSignUp,
     PlayerUpdate,
     Scenario,
     ScenarioFilter,
 )
-from socialproof.serialization import json_response, parse_body, parse_query, path_id
+from socialproof.serialization import json_response, parse_body, parse_query, path_id, rows_response
 from socialproof.validation import error_item
 
 WRONG_CURRENT_PASSWORD = "Current password is incorrect"
 
 
-def _player(row: Record, who: Principal) -> Player:
-    """The player as `who` may see them: the email only for the player themself and admins."""
-    if sees_email_of(who, row["id"]):
-        return Player(**row)
-    return Player(**{**row, "email": None})
+def _player(row: Record, who: Principal) -> dict[str, Any]:
+    """The player as `who` may see them: the email only for the player themself and admins.
+
+    The row as it is: sql/players returns exactly the fields of `models.Player`, in its order
+    (tests/test_players.py holds them equal), so no model is built on the way to JSON."""
+    player = dict(row)
+    if not sees_email_of(who, player["id"]):
+        player["email"] = None
+    return player
 
 
 @no_store
@@ -53,7 +58,7 @@ async def create_player(request: web.Request) -> web.Response:
         row = await queries.create_player_with_password(
             db, body.username, body.email, password_hash
         )
-    return json_response(Player(**row), status=201, headers={"Location": f"/players/{row['id']}"})
+    return rows_response(dict(row), status=201, headers={"Location": f"/players/{row['id']}"})
 
 
 @no_store
@@ -61,7 +66,7 @@ async def list_players(request: web.Request) -> web.Response:
     who = caller(request)
     page = parse_query(request, Page)
     rows = await queries.list_players(request.app[db_key], page.skip, page.limit)
-    return json_response([_player(row, who) for row in rows])
+    return rows_response([_player(row, who) for row in rows])
 
 
 @no_store
@@ -71,7 +76,7 @@ async def get_player(request: web.Request) -> web.Response:
     row = await queries.get_player(request.app[db_key], player_id)
     if row is None:
         raise NotFound(PLAYER_NOT_FOUND)
-    return json_response(_player(row, who))
+    return rows_response(_player(row, who))
 
 
 async def list_player_scenarios(request: web.Request) -> web.Response:
@@ -106,7 +111,7 @@ async def update_player(request: web.Request) -> web.Response:
         row = await queries.update_player(db, player_id, body.username, body.email)
         if row is None:
             raise NotFound(PLAYER_NOT_FOUND)
-        return json_response(Player(**row))
+        return rows_response(dict(row))
 
     if not who.is_admin:
         await _check_current_password(db, player_id, body.current_password)
@@ -118,7 +123,7 @@ async def update_player(request: web.Request) -> web.Response:
         await queries.set_password(conn, player_id, password_hash)
         # A second statement, so that it also sees sessions opened while the first waited.
         await queries.end_player_sessions(conn, player_id)
-    return json_response(Player(**row))
+    return rows_response(dict(row))
 
 
 async def _check_current_password(db: queries.Db, player_id: int, current: str | None) -> None:
