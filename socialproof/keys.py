@@ -10,6 +10,7 @@ from socialproof.deadlines import RequestDeadlines
 from socialproof.settings import Settings
 
 if TYPE_CHECKING:
+    from socialproof.cursors import Cursors
     from socialproof.database import ProbeConnection
 
 
@@ -26,5 +27,6 @@ openapi_key = web.AppKey("openapi", dict[str, Any])
 lifecycle_key = web.AppKey("lifecycle", Lifecycle)
 deadlines_key = web.AppKey("deadlines", RequestDeadlines)
 probe_key: web.AppKey["ProbeConnection"] = web.AppKey("probe")
+cursors_key: web.AppKey["Cursors"] = web.AppKey("cursors")
 # None when AUTH=off.
 signer_key = web.AppKey("token_signer", TokenSigner | None)
