@@ -22,6 +22,7 @@ from socialproof.metrics import (
     rate_limiter_unavailable,
     setup_metrics,
 )
+from socialproof.replicas import replica_middlewares, setup_replica
 from socialproof.routes import setup_routes
 from socialproof.serialization import MAX_BODY_BYTES
 from socialproof.settings import Settings
@@ -41,6 +42,7 @@ def create_app(settings: Settings) -> web.Application:
         *cors_middlewares(settings.cors_allow_origins),  # none while no origin is allowed
         # Before the handler and the error middleware: a refused request costs nothing.
         *([limiter.middleware] if limiter is not None else []),
+        *replica_middlewares(settings),  # none without a replica
         error_middleware,  # every failure becomes the contract's JSON
         body_middleware(settings.body_timeout),  # reads the body whole, within its bound
     ]
@@ -51,6 +53,7 @@ def create_app(settings: Settings) -> web.Application:
     app.cleanup_ctx.append(app[deadlines_key].context)
     app[signer_key] = None if settings.auth == "off" else TokenSigner.from_settings(settings)
     app.cleanup_ctx.append(pool_context)
+    setup_replica(app)  # after the pool: its check samples the primary
     if limiter is not None:
         app[limiter_key] = limiter
         app.cleanup_ctx.append(limiter.context)

@@ -11,6 +11,7 @@ from socialproof.settings import Settings
 
 if TYPE_CHECKING:
     from socialproof.database import ProbeConnection
+    from socialproof.replicas import ReadRouter
 
 
 class Lifecycle:
@@ -26,5 +27,7 @@ openapi_key = web.AppKey("openapi", dict[str, Any])
 lifecycle_key = web.AppKey("lifecycle", Lifecycle)
 deadlines_key = web.AppKey("deadlines", RequestDeadlines)
 probe_key: web.AppKey["ProbeConnection"] = web.AppKey("probe")
+# None without DATABASE_REPLICA_URL.
+read_router_key: web.AppKey["ReadRouter | None"] = web.AppKey("read_router")
 # None when AUTH=off.
 signer_key = web.AppKey("token_signer", TokenSigner | None)

@@ -27,6 +27,7 @@ from socialproof.models import (
     Scenario,
     ScenarioFilter,
 )
+from socialproof.replicas import read_db
 from socialproof.serialization import json_response, parse_body, parse_query, path_id
 from socialproof.validation import error_item
 
@@ -60,7 +61,7 @@ async def create_player(request: web.Request) -> web.Response:
 async def list_players(request: web.Request) -> web.Response:
     who = caller(request)
     page = parse_query(request, Page)
-    rows = await queries.list_players(request.app[db_key], page.skip, page.limit)
+    rows = await queries.list_players(read_db(request), page.skip, page.limit)
     return json_response([_player(row, who) for row in rows])
 
 
@@ -68,7 +69,7 @@ async def list_players(request: web.Request) -> web.Response:
 async def get_player(request: web.Request) -> web.Response:
     who = caller(request)
     player_id = path_id(request, "player_id", PLAYER_NOT_FOUND)
-    row = await queries.get_player(request.app[db_key], player_id)
+    row = await queries.get_player(read_db(request), player_id)
     if row is None:
         raise NotFound(PLAYER_NOT_FOUND)
     return json_response(_player(row, who))

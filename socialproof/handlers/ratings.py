@@ -4,7 +4,6 @@ from aiohttp import web
 
 from socialproof import queries
 from socialproof.errors import PLAYER_NOT_FOUND, NotFound
-from socialproof.keys import db_key
 from socialproof.models import (
     LeaderboardEntry,
     LeaderboardPage,
@@ -12,18 +11,19 @@ from socialproof.models import (
     PlayerStats,
     RatingChange,
 )
+from socialproof.replicas import read_db
 from socialproof.serialization import json_response, parse_query, path_id
 
 
 async def leaderboard(request: web.Request) -> web.Response:
     page = parse_query(request, LeaderboardPage)
-    rows = await queries.leaderboard(request.app[db_key], page.skip, page.limit)
+    rows = await queries.leaderboard(read_db(request), page.skip, page.limit)
     return json_response([LeaderboardEntry(**row) for row in rows])
 
 
 async def player_rank(request: web.Request) -> web.Response:
     player_id = path_id(request, "player_id", PLAYER_NOT_FOUND)
-    row = await queries.player_rank(request.app[db_key], player_id)
+    row = await queries.player_rank(read_db(request), player_id)
     if row is None:
         raise NotFound(PLAYER_NOT_FOUND)
     return json_response(PlayerRank(**row))
@@ -31,7 +31,7 @@ async def player_rank(request: web.Request) -> web.Response:
 
 async def player_stats(request: web.Request) -> web.Response:
     player_id = path_id(request, "player_id", PLAYER_NOT_FOUND)
-    rows = await queries.player_stats(request.app[db_key], player_id)
+    rows = await queries.player_stats(read_db(request), player_id)
     if rows is None:
         raise NotFound(PLAYER_NOT_FOUND)
     return json_response(PlayerStats.from_rows(player_id, rows))
@@ -39,7 +39,7 @@ async def player_stats(request: web.Request) -> web.Response:
 
 async def rating_history(request: web.Request) -> web.Response:
     player_id = path_id(request, "player_id", PLAYER_NOT_FOUND)
-    rows = await queries.rating_history(request.app[db_key], player_id)
+    rows = await queries.rating_history(read_db(request), player_id)
     if rows is None:
         raise NotFound(PLAYER_NOT_FOUND)
     return json_response([RatingChange(**row) for row in rows])
