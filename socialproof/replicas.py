@@ -103,7 +103,7 @@ class ReadRouter:
         # Until when (monotonic) the replica may serve; -inf while it is down.
         self.usable_until = -math.inf
         self._reachable = False
-        self._state = "unchecked"
+        self._state = "starting"
         self._counted = {
             reason: metrics.primary_reads(reason)
             for reason in (RECENT_WRITE, REPLICA_LAGGING, REPLICA_UNAVAILABLE, REPLICA_FAILED)
@@ -146,7 +146,13 @@ class ReadRouter:
             position = await queries.wal_position(self._primary_probe)
         except Exception as error:
             # Nothing new is learnt; the replica lapses on its own if this goes on.
-            log.warning("read replica check: the primary did not answer: %r", error)
+            self._set_state(
+                "unchecked",
+                logging.WARNING,
+                "read replica %s unchecked: the primary did not answer: %r",
+                self.address,
+                error,
+            )
             return
         self._samples.append((sampled_at, position))
         try:
@@ -166,12 +172,20 @@ class ReadRouter:
         self._lag.set(lag)
         if lag < self._max_lag:
             self._set_state("in use", logging.INFO, "read replica %s in use", self.address)
+        elif math.isinf(lag):
+            self._set_state(
+                "behind",
+                logging.WARNING,
+                "read replica %s skipped: it has not caught up with the primary yet; the "
+                "primary serves its reads",
+                self.address,
+            )
         else:
             self._set_state(
                 "lagging",
                 logging.WARNING,
-                "read replica %s skipped: at least %.1f s behind the primary "
-                "(REPLICA_MAX_LAG %g s); the primary serves its reads",
+                "read replica %s skipped: %.1f s behind the primary (REPLICA_MAX_LAG %g s); "
+                "the primary serves its reads",
                 self.address,
                 lag,
                 self._max_lag,

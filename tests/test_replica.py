@@ -135,10 +135,11 @@ async def test_public_reads_are_the_replicas_and_a_writer_reads_their_own_at_onc
         replica_settings(database_url, standby_url(standby, database_url))
     )
     # Another process (or machine) of the same service: it shares nothing with the first.
-    _, other_process, _ = await served(
+    other_app, other_process, _ = await served(
         replica_settings(database_url, standby_url(standby, database_url))
     )
     await replica_in_use(app)
+    await replica_in_use(other_app)
 
     response = await writer.post(
         "/players/", json={"username": (name := username()), "email": f"{name}@example.com"}
