@@ -98,8 +98,10 @@ class ReadRouter:
         self._samples: deque[tuple[float, int]] = deque(
             maxlen=math.ceil(self._max_lag / self.interval) + 2
         )
-        # The newest moment (monotonic) the replica is known to hold every commit before.
+        # The newest moment (monotonic) the replica is known to hold every commit before; until
+        # there is one, it is at least as far behind as the first sample is old.
         self._fresh_as_of = -math.inf
+        self._first_sample: float | None = None
         # Until when (monotonic) the replica may serve; -inf while it is down.
         self.usable_until = -math.inf
         self._reachable = False
@@ -155,6 +157,8 @@ class ReadRouter:
             )
             return
         self._samples.append((sampled_at, position))
+        if self._first_sample is None:
+            self._first_sample = sampled_at
         try:
             replayed = await queries.replay_position(self._replica_probe)
         except Exception as error:
@@ -168,16 +172,18 @@ class ReadRouter:
             self._fresh_as_of = max(self._fresh_as_of, self._samples.popleft()[0])
         self._reachable = True
         self.usable_until = self._fresh_as_of + self._max_lag
-        lag = time.monotonic() - self._fresh_as_of
+        caught_up = math.isfinite(self._fresh_as_of)
+        since = self._fresh_as_of if caught_up else self._first_sample
+        assert since is not None  # sampled above
+        lag = time.monotonic() - since
         self._lag.set(lag)
-        if lag < self._max_lag:
+        if caught_up and lag < self._max_lag:
             self._set_state("in use", logging.INFO, "read replica %s in use", self.address)
-        elif math.isinf(lag):
+        elif lag < self._max_lag:  # just started: it has not yet replayed a sample
             self._set_state(
-                "behind",
-                logging.WARNING,
-                "read replica %s skipped: it has not caught up with the primary yet; the "
-                "primary serves its reads",
+                "catching up",
+                logging.INFO,
+                "read replica %s not in use until it has caught up with the primary",
                 self.address,
             )
         else:
