@@ -223,9 +223,10 @@ class ReadRouter:
 
 def read_db(request: web.Request) -> queries.Db:
     """Where a public read runs: the primary's pool, or the replica when it may serve it."""
-    router = request.app[read_router_key]
+    app = request.app
+    router = app[read_router_key]
     if router is None:  # no replica
-        return request.app[db_key]
+        return app[db_key]
     return router.pool_for(request)
 
 

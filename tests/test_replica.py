@@ -31,6 +31,7 @@ from socialproof.replicas import (
     server_address,
 )
 from socialproof.settings import Settings
+from tests import pg
 from tests.api import Client, create_player, create_scenario, get_json
 from tests.auth_api import TEST_JWT_SECRET, bearer, login, sign_up
 from tests.standby import APPLY_DELAY, Standby, StandbyUnavailable
@@ -45,7 +46,9 @@ PATIENT = 10.0
 
 @pytest.fixture(scope="module")
 def standby(server_url: str, database_url: str) -> Iterator[Standby]:
-    """A standby of the test server, built after this run's database was (so it holds it)."""
+    """A standby of the test server, built after this run's database was (so it holds it),
+    emptied first: the tests find their players on the first pages of lists."""
+    pg.run(database_url, "truncate_all")
     try:
         built = Standby.build(server_url)
     except StandbyUnavailable as reason:
