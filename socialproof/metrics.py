@@ -1,8 +1,8 @@
 """Metrics in Prometheus's text format at /metrics, named as OpenTelemetry names them.
 
-Requests are timed by one middleware (one histogram observation each); the pool's connections
-are counted when scraped; database errors, retries and rate-limit rejections are counted by
-the code that sees them, through `database_error`, `retry` and `rate_limited`.
+Requests are timed by the request middleware (one histogram observation each); the pool's
+connections are counted when scraped; database errors, retries and rate-limit rejections are
+counted by the code that sees them, through `database_error`, `retry` and `rate_limited`.
 
 With several workers (`WORKERS > 1`) the serve command calls `share_across_workers()` before
 forking: every worker then keeps its values in files of one directory, and a scrape, whichever
@@ -21,7 +21,6 @@ from typing import Any
 
 import asyncpg
 from aiohttp import web
-from aiohttp.typedefs import Handler
 from prometheus_client import (
     CONTENT_TYPE_PLAIN_0_0_4,
     REGISTRY,
@@ -132,7 +131,16 @@ _durations: dict[tuple[str, str, int], Any] = {}
 _in_flight: dict[str, int] = {}
 
 
-def _observe(request: web.Request, method: str, status: int, started: float) -> None:
+def request_started(request: web.Request) -> tuple[str, float]:
+    """A request begins: its method as counted, and when it began."""
+    method = request.method if request.method in _METHODS else OTHER_METHOD
+    _in_flight[method] = _in_flight.get(method, 0) + 1
+    return method, perf_counter()
+
+
+def request_finished(request: web.Request, method: str, status: int, started: float) -> None:
+    """A request was answered with `status`: timed by method, route template and status."""
+    _in_flight[method] -= 1
     resource = request.match_info.route.resource
     route = resource.canonical if resource is not None else UNMATCHED_ROUTE
     child = _durations.get((method, route, status))
@@ -142,24 +150,9 @@ def _observe(request: web.Request, method: str, status: int, started: float) -> 
     child.observe(perf_counter() - started)
 
 
-@web.middleware
-async def metrics_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Times every request by method, route template and status; counts those in flight."""
-    method = request.method if request.method in _METHODS else OTHER_METHOD
-    _in_flight[method] = _in_flight.get(method, 0) + 1
-    started = perf_counter()
-    try:
-        response = await handler(request)
-    except web.HTTPException as exception:  # redirects: errors are answers by now
-        _observe(request, method, exception.status, started)
-        raise
-    except Exception:
-        _observe(request, method, 500, started)
-        raise
-    finally:  # a cancelled request (the client left) is not timed, only no longer in flight
-        _in_flight[method] -= 1
-    _observe(request, method, response.status, started)
-    return response
+def request_abandoned(method: str) -> None:
+    """A request ended without an answer (the client left): no longer in flight, not timed."""
+    _in_flight[method] -= 1
 
 
 def count_gauges(pool: asyncpg.Pool) -> None:

@@ -2,7 +2,7 @@
 
 Each function takes the pool (or a connection) first and returns asyncpg records; the
 handlers turn those into response models. Constraint violations propagate as asyncpg errors,
-which the error middleware maps by constraint name.
+which errors.answer maps by constraint name.
 """
 
 from asyncpg import Connection, Pool, Record

@@ -31,7 +31,6 @@ from urllib.parse import parse_qs, urlsplit
 
 import attrs
 from aiohttp import hdrs, web
-from aiohttp.typedefs import Handler, Middleware
 from asyncpg import Pool
 
 from socialproof import metrics, queries
@@ -230,35 +229,27 @@ def read_db(request: web.Request) -> queries.Db:
     return router.pool_for(request)
 
 
-def replica_middlewares(settings: Settings) -> list[Middleware]:
-    """The middleware that stamps answers to writes with their time; none without a replica."""
+def setup_replica(app: web.Application) -> None:
+    """With DATABASE_REPLICA_URL: the replica's pool and check, living as long as the app (a
+    cleanup context, to be added after the primary's pool), and answers to writes stamped with
+    their time. Without: nothing but the key that says so."""
+    app[read_router_key] = None
+    settings = app[settings_key]
     if settings.database_replica_url is None:
-        return []
+        return
+    app.cleanup_ctx.append(replica_context)
     max_age = math.ceil(sticky_seconds(settings))
 
-    @web.middleware
-    async def remember_writes(request: web.Request, handler: Handler) -> web.StreamResponse:
-        response = await handler(request)
+    attributes = f"; HttpOnly; Max-Age={max_age}; Path=/; SameSite=Lax"
+
+    async def stamp_writes(request: web.Request, response: web.StreamResponse) -> None:
+        """on_response_prepare: every answer, errors and refusals included, passes here. The
+        header is written whole: aiohttp has turned `set_cookie`'s cookies into headers by now."""
         if request.method in WRITE_METHODS and not 400 <= response.status < 500:
-            response.set_cookie(
-                LAST_WRITE_COOKIE,
-                str(int(time.time() * 1000)),
-                max_age=max_age,
-                path="/",
-                httponly=True,
-                samesite="Lax",
-            )
-        return response
+            stamp = f"{LAST_WRITE_COOKIE}={int(time.time() * 1000)}{attributes}"
+            response.headers.add(hdrs.SET_COOKIE, stamp)
 
-    return [remember_writes]
-
-
-def setup_replica(app: web.Application) -> None:
-    """With DATABASE_REPLICA_URL, the replica's pool and check live as long as the app (a
-    cleanup context, to be added after the primary's pool)."""
-    app[read_router_key] = None
-    if app[settings_key].database_replica_url is not None:
-        app.cleanup_ctx.append(replica_context)
+    app.on_response_prepare.append(stamp_writes)
 
 
 async def replica_context(app: web.Application) -> AsyncIterator[None]:

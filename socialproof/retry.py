@@ -24,7 +24,7 @@ RETRY_STEP = 0.02
 
 def retried(write: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[T]]:
     """`write`, run again up to RETRIES times after a deadlock or serialization failure; the
-    last failure propagates (the error middleware answers 503)."""
+    last failure propagates (answered 503)."""
 
     @functools.wraps(write)
     async def attempt(*args: P.args, **kwargs: P.kwargs) -> T:

@@ -154,6 +154,9 @@ async def test_public_reads_are_the_replicas_and_a_writer_reads_their_own_at_onc
     assert stamp["path"] == "/" and stamp["httponly"] and stamp["samesite"] == "Lax"
     assert abs(int(stamp.value) - time.time() * 1000) < 5000
     path = f"/players/{player_id}"
+    # A refused write wrote nothing: no stamp (else the reader's reads below would be fresh).
+    refused = await reader.post("/players/", json={"username": name, "email": "x@example.com"})
+    assert refused.status == 400 and LAST_WRITE_COOKIE not in refused.cookies
 
     recent_writes = primary_reads(RECENT_WRITE)
     # The writer sees the new player at once, from this process and from another one.

@@ -3,6 +3,8 @@
 A player's body carries their email: every answer with one is marked `no_store`.
 """
 
+from typing import Any
+
 from aiohttp import web
 from asyncpg import Record
 
@@ -20,7 +22,6 @@ from socialproof.headers import no_store
 from socialproof.keys import db_key, signer_key
 from socialproof.models import (
     Page,
-    Player,
     PlayerCreate,
     PlayerSignUp,
     PlayerUpdate,
@@ -28,17 +29,21 @@ from socialproof.models import (
     ScenarioFilter,
 )
 from socialproof.replicas import read_db
-from socialproof.serialization import json_response, parse_body, parse_query, path_id
+from socialproof.serialization import json_response, parse_body, parse_query, path_id, rows_response
 from socialproof.validation import error_item
 
 WRONG_CURRENT_PASSWORD = "Current password is incorrect"
 
 
-def _player(row: Record, who: Principal) -> Player:
-    """The player as `who` may see them: the email only for the player themself and admins."""
-    if sees_email_of(who, row["id"]):
-        return Player(**row)
-    return Player(**{**row, "email": None})
+def _player(row: Record, who: Principal) -> dict[str, Any]:
+    """The player as `who` may see them: the email only for the player themself and admins.
+
+    The row as it is: sql/players returns exactly the fields of `models.Player`, in its order
+    (tests/test_players.py holds them equal), so no model is built on the way to JSON."""
+    player = dict(row)
+    if not sees_email_of(who, player["id"]):
+        player["email"] = None
+    return player
 
 
 @no_store
@@ -54,7 +59,7 @@ async def create_player(request: web.Request) -> web.Response:
         row = await queries.create_player_with_password(
             db, body.username, body.email, password_hash
         )
-    return json_response(Player(**row), status=201, headers={"Location": f"/players/{row['id']}"})
+    return rows_response(dict(row), status=201, headers={"Location": f"/players/{row['id']}"})
 
 
 @no_store
@@ -62,7 +67,7 @@ async def list_players(request: web.Request) -> web.Response:
     who = caller(request)
     page = parse_query(request, Page)
     rows = await queries.list_players(read_db(request), page.skip, page.limit)
-    return json_response([_player(row, who) for row in rows])
+    return rows_response([_player(row, who) for row in rows])
 
 
 @no_store
@@ -72,7 +77,7 @@ async def get_player(request: web.Request) -> web.Response:
     row = await queries.get_player(read_db(request), player_id)
     if row is None:
         raise NotFound(PLAYER_NOT_FOUND)
-    return json_response(_player(row, who))
+    return rows_response(_player(row, who))
 
 
 async def list_player_scenarios(request: web.Request) -> web.Response:
@@ -107,7 +112,7 @@ async def update_player(request: web.Request) -> web.Response:
         row = await queries.update_player(db, player_id, body.username, body.email)
         if row is None:
             raise NotFound(PLAYER_NOT_FOUND)
-        return json_response(Player(**row))
+        return rows_response(dict(row))
 
     if not who.is_admin:
         await _check_current_password(db, player_id, body.current_password)
@@ -119,7 +124,7 @@ async def update_player(request: web.Request) -> web.Response:
         await queries.set_password(conn, player_id, password_hash)
         # A second statement, so that it also sees sessions opened while the first waited.
         await queries.end_player_sessions(conn, player_id)
-    return json_response(Player(**row))
+    return rows_response(dict(row))
 
 
 async def _check_current_password(db: queries.Db, player_id: int, current: str | None) -> None:
