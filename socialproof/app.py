@@ -6,11 +6,19 @@ from aiohttp.typedefs import Middleware
 from socialproof import protocol_errors
 from socialproof.auth.tokens import TokenSigner
 from socialproof.cors import cors_middlewares
+from socialproof.cursors import Cursors
 from socialproof.database import pool_context
 from socialproof.deadlines import RequestDeadlines
 from socialproof.handlers.docs import setup_docs
 from socialproof.headers import on_response_prepare
-from socialproof.keys import Lifecycle, deadlines_key, lifecycle_key, settings_key, signer_key
+from socialproof.keys import (
+    Lifecycle,
+    cursors_key,
+    deadlines_key,
+    lifecycle_key,
+    settings_key,
+    signer_key,
+)
 from socialproof.limits import middleware as limits
 from socialproof.limits.middleware import Limiter, limiter_key
 from socialproof.metrics import rate_limited, rate_limiter_unavailable, setup_metrics
@@ -42,6 +50,7 @@ def create_app(settings: Settings) -> web.Application:
     app[deadlines_key] = RequestDeadlines(settings.request_timeout)
     app.cleanup_ctx.append(app[deadlines_key].context)
     app[signer_key] = None if settings.auth == "off" else TokenSigner.from_settings(settings)
+    app[cursors_key] = Cursors.from_settings(settings)
     app.cleanup_ctx.append(pool_context)
     setup_replica(app)  # after the pool: its check samples the primary
     if limiter is not None:

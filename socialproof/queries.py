@@ -81,6 +81,14 @@ async def list_players(db: Db, skip: int, limit: int) -> list[Record]:
     return await db.fetch(_PLAYERS_LIST, skip, limit)
 
 
+_PLAYERS_LIST_AFTER = SQL["players/list_after"]
+
+
+async def list_players_after(db: Db, after_id: int, limit: int) -> list[Record]:
+    """The players after `after_id` in id order: a cursor's page."""
+    return await db.fetch(_PLAYERS_LIST_AFTER, after_id, limit)
+
+
 _PLAYERS_LIST_SCENARIOS = SQL["players/list_scenarios"]
 
 
@@ -95,6 +103,24 @@ async def list_player_scenarios(
     """The page of scenarios, or None when the player does not exist."""
     rows = await db.fetch(
         _PLAYERS_LIST_SCENARIOS, player_id, skip, limit, scenario_type, is_successful
+    )
+    return _of_existing_player(rows, "id")
+
+
+_PLAYERS_LIST_SCENARIOS_AFTER = SQL["players/list_scenarios_after"]
+
+
+async def list_player_scenarios_after(
+    db: Db,
+    player_id: int,
+    after_id: int,
+    limit: int,
+    scenario_type: str | None,
+    is_successful: bool | None,
+) -> list[Record] | None:
+    """The scenarios after `after_id` (a cursor's page), or None when the player does not exist."""
+    rows = await db.fetch(
+        _PLAYERS_LIST_SCENARIOS_AFTER, player_id, after_id, limit, scenario_type, is_successful
     )
     return _of_existing_player(rows, "id")
 
@@ -176,6 +202,23 @@ _RATINGS_LEADERBOARD = SQL["ratings/leaderboard"]
 
 async def leaderboard(db: Db, skip: int, limit: int) -> list[Record]:
     return await db.fetch(_RATINGS_LEADERBOARD, skip, limit)
+
+
+_RATINGS_LEADERBOARD_AFTER = SQL["ratings/leaderboard_after"]
+
+
+async def leaderboard_after(db: Db, after_rating: float, after_id: int, limit: int) -> list[Record]:
+    """The entries after the player (`after_rating`, `after_id`) in the leaderboard's order: a
+    cursor's page."""
+    return await db.fetch(_RATINGS_LEADERBOARD_AFTER, after_rating, after_id, limit)
+
+
+_RATINGS_LEADERBOARD_AROUND = SQL["ratings/leaderboard_around"]
+
+
+async def leaderboard_around(db: Db, player_id: int, limit: int) -> list[Record]:
+    """`limit` entries around the player, the player among them; [] when no such player."""
+    return await db.fetch(_RATINGS_LEADERBOARD_AROUND, player_id, limit)
 
 
 _RATINGS_PLAYER_RANK = SQL["ratings/player_rank"]

@@ -109,6 +109,13 @@ class Settings:
         "seconds a request waits for a free pool connection before answering 503",
         validator=at_least(0.01),
     )
+    statement_cache_size: int = setting(
+        "DB_STATEMENT_CACHE_SIZE",
+        100,
+        "prepared statements each connection keeps (asyncpg's statement_cache_size); 0 behind "
+        "pgbouncer older than 1.21 in transaction mode",
+        validator=at_least(0),
+    )
     db_timeout: float = setting(
         "DB_TIMEOUT",
         4.0,

@@ -17,6 +17,7 @@ from socialproof.auth.permissions import (
     sees_email_of,
 )
 from socialproof.auth.principal import Principal, authenticated, caller
+from socialproof.cursors import PLAYER_SCENARIOS, PLAYERS, next_page, position_after, scope_of
 from socialproof.errors import PLAYER_NOT_FOUND, BadRequest, NotFound, RequestValidationError
 from socialproof.headers import no_store
 from socialproof.keys import db_key, signer_key
@@ -66,8 +67,15 @@ async def create_player(request: web.Request) -> web.Response:
 async def list_players(request: web.Request) -> web.Response:
     who = caller(request)
     page = parse_query(request, Page)
-    rows = await queries.list_players(read_db(request), page.skip, page.limit)
-    return rows_response([_player(row, who) for row in rows])
+    db = read_db(request)
+    # One row more than the page: whether it comes says whether a next page exists.
+    after = position_after(request, PLAYERS, page.cursor, page.skip)
+    if after is None:
+        rows = await queries.list_players(db, page.skip, page.limit + 1)
+    else:
+        rows = await queries.list_players_after(db, *after, page.limit + 1)
+    rows, headers = next_page(request, PLAYERS, rows, page.limit)
+    return rows_response([_player(row, who) for row in rows], headers=headers)
 
 
 @no_store
@@ -84,20 +92,25 @@ async def list_player_scenarios(request: web.Request) -> web.Response:
     who = authenticated(request)
     player_id = path_id(request, "player_id", PLAYER_NOT_FOUND)
     query = parse_query(request, ScenarioFilter)
+    # A cursor continues this player's list with these filters, and no other.
+    scope = scope_of(player_id, query.scenario_type, query.is_successful)
+    after = position_after(request, PLAYER_SCENARIOS, query.cursor, query.skip, scope)
     db = request.app[db_key]
     if not may_access_scenarios_of(who, player_id):
         await refuse_player(db, who, player_id)
-    rows = await queries.list_player_scenarios(
-        db,
-        player_id,
-        query.skip,
-        query.limit,
-        query.scenario_type,
-        query.is_successful,
-    )
+    filters = (query.scenario_type, query.is_successful)
+    if after is None:
+        rows = await queries.list_player_scenarios(
+            db, player_id, query.skip, query.limit + 1, *filters
+        )
+    else:
+        rows = await queries.list_player_scenarios_after(
+            db, player_id, *after, query.limit + 1, *filters
+        )
     if rows is None:
         raise NotFound(PLAYER_NOT_FOUND)
-    return json_response([Scenario(**row) for row in rows])
+    rows, headers = next_page(request, PLAYER_SCENARIOS, rows, query.limit, scope)
+    return json_response([Scenario(**row) for row in rows], headers=headers)
 
 
 @no_store
