@@ -26,6 +26,8 @@ ROUTES = (
     Route("get_player", "GET /players/{id}", writes=False, floor="get_player"),
     Route("create_player", "POST /players/", writes=True, floor="create_player"),
     Route("create_scenario", "POST /scenarios/", writes=True, floor="create_player"),
+    # The same write under an Idempotency-Key of its own each time.
+    Route("create_scenario_keyed", "POST /scenarios/ with a key", True, "create_player"),
     Route("record_result", "POST /scenarios/{id}/result", writes=True, floor="create_player"),
     Route("list_scenarios", "GET /players/{id}/scenarios?limit=20", False, "get_player"),
     Route("leaderboard", "GET /leaderboard?limit=10", writes=False, floor="get_player"),

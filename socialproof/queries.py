@@ -347,3 +347,48 @@ _AUTH_AUTHENTICATE_CLIENT = SQL["auth/authenticate_client"]
 async def authenticate_client(db: Db, client_id: str, secret_hash: bytes) -> str | None:
     """The client's scope when the id and secret match a client not revoked."""
     return await db.fetchval(_AUTH_AUTHENTICATE_CLIENT, client_id, secret_hash)
+
+
+# Idempotency keys
+
+_IDEMPOTENCY_CLAIM = SQL["idempotency/claim"]
+
+
+async def claim_idempotency_key(
+    db: Db, scope: str, key: str, fingerprint: bytes, ttl: float, wait: str
+) -> bool:
+    """Whether this request is to run: the key is new (or expired) and now held by this
+    transaction. False: the key holds a kept answer (find_idempotency_key). A request still
+    running with the key makes this fail after `wait` (asyncpg.LockNotAvailableError)."""
+    return await db.fetchrow(_IDEMPOTENCY_CLAIM, scope, key, fingerprint, ttl, wait) is not None
+
+
+_IDEMPOTENCY_FIND = SQL["idempotency/find"]
+
+
+async def find_idempotency_key(db: Db, scope: str, key: str, fingerprint: bytes) -> Record | None:
+    """(same_request, status, body, location) kept for the key, if any."""
+    return await db.fetchrow(_IDEMPOTENCY_FIND, scope, key, fingerprint)
+
+
+_IDEMPOTENCY_KEEP = SQL["idempotency/keep"]
+
+
+async def keep_idempotent_answer(
+    db: Db, scope: str, key: str, status: int, body: bytes, location: str | None
+) -> None:
+    await db.execute(_IDEMPOTENCY_KEEP, scope, key, status, body, location)
+
+
+_IDEMPOTENCY_SAVEPOINT = SQL["idempotency/savepoint"]
+
+
+async def idempotency_savepoint(db: Db) -> None:
+    await db.execute(_IDEMPOTENCY_SAVEPOINT)
+
+
+_IDEMPOTENCY_ROLLBACK_TO_SAVEPOINT = SQL["idempotency/rollback_to_savepoint"]
+
+
+async def idempotency_rollback_to_savepoint(db: Db) -> None:
+    await db.execute(_IDEMPOTENCY_ROLLBACK_TO_SAVEPOINT)

@@ -237,6 +237,12 @@ class Settings:
     refresh_token_ttl: int = setting(
         "REFRESH_TOKEN_TTL", 2592000, "seconds a refresh token is valid", validator=at_least(60)
     )
+    idempotency_key_ttl: int = setting(
+        "IDEMPOTENCY_KEY_TTL",
+        86400,
+        "seconds an Idempotency-Key and the answer it was given are kept",
+        validator=at_least(1),
+    )
 
     def __attrs_post_init__(self) -> None:
         if self.pool_min_size > self.pool_max_size:

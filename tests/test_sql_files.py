@@ -124,6 +124,14 @@ async def open_tour(client: Client) -> None:
         assert (await client.get(link[1 : link.index(">")])).status == 200, path
     assert (await client.get("/leaderboard", params={"around": pid})).status == 200
     assert (await client.delete(f"/players/{other['id']}")).status == 204
+    # With an Idempotency-Key: a run and its replay, and a failure kept under its key.
+    keyed = {"username": "keyed", "email": "keyed@example.com"}
+    for _ in range(2):
+        await client.post("/players/", json=keyed, headers={"Idempotency-Key": "tour-1"})
+    taken = {**keyed, "email": "other@example.com"}
+    assert (
+        await client.post("/players/", json=taken, headers={"Idempotency-Key": "tour-2"})
+    ).status == 400
 
 
 async def accounts_tour(client: Client) -> None:

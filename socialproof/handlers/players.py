@@ -20,6 +20,7 @@ from socialproof.auth.principal import Principal, authenticated, caller
 from socialproof.cursors import PLAYER_SCENARIOS, PLAYERS, next_page, position_after, scope_of
 from socialproof.errors import PLAYER_NOT_FOUND, BadRequest, NotFound, RequestValidationError
 from socialproof.headers import no_store
+from socialproof.idempotency import idempotent
 from socialproof.keys import db_key, signer_key
 from socialproof.models import (
     Page,
@@ -48,11 +49,11 @@ def _player(row: Record, who: Principal) -> dict[str, Any]:
 
 
 @no_store
-async def create_player(request: web.Request) -> web.Response:
+@idempotent
+async def create_player(request: web.Request, db: queries.Db) -> web.Response:
     # With accounts, a password is part of signing up; with AUTH=off it may come later.
     model = PlayerCreate if request.app[signer_key] is None else PlayerSignUp
     body = await parse_body(request, model)
-    db = request.app[db_key]
     if body.password is None:
         row = await queries.create_player(db, body.username, body.email)
     else:
