@@ -23,6 +23,7 @@ from socialproof.limits import middleware as limits
 from socialproof.limits.middleware import Limiter, limiter_key
 from socialproof.metrics import rate_limited, rate_limiter_unavailable, setup_metrics
 from socialproof.middleware import serve
+from socialproof.replicas import setup_replica
 from socialproof.routes import setup_routes
 from socialproof.serialization import MAX_BODY_BYTES
 from socialproof.settings import Settings
@@ -51,6 +52,7 @@ def create_app(settings: Settings) -> web.Application:
     app[signer_key] = None if settings.auth == "off" else TokenSigner.from_settings(settings)
     app[cursors_key] = Cursors.from_settings(settings)
     app.cleanup_ctx.append(pool_context)
+    setup_replica(app)  # after the pool: its check samples the primary
     if limiter is not None:
         app[limiter_key] = limiter
         app.cleanup_ctx.append(limiter.context)

@@ -64,6 +64,18 @@ DATABASE_ERRORS = Counter("db_client_errors", "Database errors, by class.", ["er
 RETRIES = Counter(
     "db_client_retries", "Statements retried, by the SQLSTATE that caused it.", ["error_type"]
 )
+PRIMARY_READS = Counter(
+    "db_client_primary_reads",
+    "Public reads the primary served although a read replica is configured, by reason.",
+    ["reason"],
+)
+REPLICA_LAG = Gauge(
+    "db_client_replica_lag_seconds",
+    "How far behind the primary the read replica was at its last check; +Inf when it did "
+    "not answer.",
+    ["server_address"],
+    multiprocess_mode="livemax",
+)
 RATE_LIMITED = Counter(
     "http_server_rate_limited_requests", "Requests refused by the rate limiter.", ["policy"]
 )
@@ -88,6 +100,17 @@ def database_error(kind: str) -> None:
 def retry(sqlstate: str) -> None:
     """Count a statement retried after failing with `sqlstate` (e.g. "40P01")."""
     RETRIES.labels(sqlstate).inc()
+
+
+def primary_reads(reason: str) -> Any:
+    """The counter of public reads the primary served for `reason` (one child, kept by the
+    caller: counting is then one increment)."""
+    return PRIMARY_READS.labels(reason)
+
+
+def replica_lag(server_address: str) -> Any:
+    """The gauge of the replica at `server_address`'s lag, in seconds."""
+    return REPLICA_LAG.labels(server_address)
 
 
 def rate_limited(policy: str) -> None:

@@ -8,10 +8,12 @@ which errors.answer maps by constraint name.
 from asyncpg import Connection, Pool, Record
 
 from socialproof.database import ProbeConnection
+from socialproof.replica_reads import ReplicaReads
 from socialproof.retry import retried
 from socialproof.sqlfiles import SQL
 
-Db = Pool | Connection
+# A public read may be given the replica (with the primary behind it) instead of a pool.
+Db = Pool | Connection | ReplicaReads
 
 
 def _of_existing_player(rows: list[Record], column: str) -> list[Record] | None:
@@ -37,6 +39,22 @@ _MIGRATIONS_MISSING = SQL["service/migrations_missing"]
 async def migrations_missing(db: Db | ProbeConnection, migration_ids: list[str]) -> list[str]:
     """Those of `migration_ids` the database has not applied."""
     return await db.fetchval(_MIGRATIONS_MISSING, migration_ids)
+
+
+_WAL_POSITION = SQL["service/wal_position"]
+
+
+async def wal_position(db: Db | ProbeConnection) -> int:
+    """How much write-ahead log the primary has written, in bytes."""
+    return await db.fetchval(_WAL_POSITION)
+
+
+_REPLAY_POSITION = SQL["service/replay_position"]
+
+
+async def replay_position(db: Db | ProbeConnection) -> int | None:
+    """How much of the primary's log a standby has replayed; None if it is not a standby."""
+    return await db.fetchval(_REPLAY_POSITION)
 
 
 # Players

@@ -74,6 +74,17 @@ class Settings:
     database_url: str | None = setting(
         "DATABASE_URL", None, "PostgreSQL to use; unset: the embedded server"
     )
+    database_replica_url: str | None = setting(
+        "DATABASE_REPLICA_URL",
+        None,
+        "a streaming standby of DATABASE_URL that serves public reads; unset: the primary does",
+    )
+    replica_max_lag: float = setting(
+        "REPLICA_MAX_LAG",
+        2.0,
+        "seconds the replica may be behind the primary and still serve reads",
+        validator=at_least(0.2),
+    )
     embedded_data_dir: Path = setting(
         "EMBEDDED_PG_DIR",
         Path(".pgdata"),

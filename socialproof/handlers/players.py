@@ -30,6 +30,7 @@ from socialproof.models import (
     Scenario,
     ScenarioFilter,
 )
+from socialproof.replicas import read_db
 from socialproof.serialization import json_response, parse_body, parse_query, path_id, rows_response
 from socialproof.validation import error_item
 
@@ -67,7 +68,7 @@ async def create_player(request: web.Request, db: queries.Db) -> web.Response:
 async def list_players(request: web.Request) -> web.Response:
     who = caller(request)
     page = parse_query(request, Page)
-    db = request.app[db_key]
+    db = read_db(request)
     # One row more than the page: whether it comes says whether a next page exists.
     after = position_after(request, PLAYERS, page.cursor, page.skip)
     if after is None:
@@ -82,7 +83,7 @@ async def list_players(request: web.Request) -> web.Response:
 async def get_player(request: web.Request) -> web.Response:
     who = caller(request)
     player_id = path_id(request, "player_id", PLAYER_NOT_FOUND)
-    row = await queries.get_player(request.app[db_key], player_id)
+    row = await queries.get_player(read_db(request), player_id)
     if row is None:
         raise NotFound(PLAYER_NOT_FOUND)
     return rows_response(_player(row, who))

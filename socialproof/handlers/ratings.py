@@ -5,7 +5,6 @@ from aiohttp import web
 from socialproof import queries
 from socialproof.cursors import LEADERBOARD, next_page, position_after
 from socialproof.errors import PLAYER_NOT_FOUND, NotFound, RequestValidationError
-from socialproof.keys import db_key
 from socialproof.models import (
     LeaderboardEntry,
     LeaderboardPage,
@@ -13,6 +12,7 @@ from socialproof.models import (
     PlayerStats,
     RatingChange,
 )
+from socialproof.replicas import read_db
 from socialproof.serialization import json_response, parse_query, path_id
 from socialproof.validation import MAX_BIGINT, error_item
 
@@ -21,7 +21,7 @@ AROUND_ALONE = "Value error, around takes neither skip nor cursor"
 
 async def leaderboard(request: web.Request) -> web.Response:
     page = parse_query(request, LeaderboardPage)
-    db = request.app[db_key]
+    db = read_db(request)
     if page.around is not None:
         return await _leaderboard_around(db, page)
     # One row more than the page: whether it comes says whether a next page exists.
@@ -49,7 +49,7 @@ async def _leaderboard_around(db: queries.Db, page: LeaderboardPage) -> web.Resp
 
 async def player_rank(request: web.Request) -> web.Response:
     player_id = path_id(request, "player_id", PLAYER_NOT_FOUND)
-    row = await queries.player_rank(request.app[db_key], player_id)
+    row = await queries.player_rank(read_db(request), player_id)
     if row is None:
         raise NotFound(PLAYER_NOT_FOUND)
     return json_response(PlayerRank(**row))
@@ -57,7 +57,7 @@ async def player_rank(request: web.Request) -> web.Response:
 
 async def player_stats(request: web.Request) -> web.Response:
     player_id = path_id(request, "player_id", PLAYER_NOT_FOUND)
-    rows = await queries.player_stats(request.app[db_key], player_id)
+    rows = await queries.player_stats(read_db(request), player_id)
     if rows is None:
         raise NotFound(PLAYER_NOT_FOUND)
     return json_response(PlayerStats.from_rows(player_id, rows))
@@ -65,7 +65,7 @@ async def player_stats(request: web.Request) -> web.Response:
 
 async def rating_history(request: web.Request) -> web.Response:
     player_id = path_id(request, "player_id", PLAYER_NOT_FOUND)
-    rows = await queries.rating_history(request.app[db_key], player_id)
+    rows = await queries.rating_history(read_db(request), player_id)
     if rows is None:
         raise NotFound(PLAYER_NOT_FOUND)
     return json_response([RatingChange(**row) for row in rows])
