@@ -15,9 +15,9 @@ from bench.dataset import Dataset
 from bench.measure import Driving, Ratio, alternate, log
 from bench.options import Options, parse
 from bench.records import Report
-from bench.servers import Setup, serve
+from bench.servers import Setup, serve, unavailable
 from bench.studies import scaling, wins
-from bench.targets import COMPARISONS, TARGETS, Route, game_server_token
+from bench.targets import COMPARISONS, Route, game_server_token
 from socialproof.settings import Settings, SettingsError
 
 # What ends a part but not the run: ServerError, WrkError, PgbenchError and the result
@@ -41,11 +41,19 @@ def route_params(route: Route, data: Dataset, seconds: int) -> Callable[[], dict
 
 def endpoints(options: Options, data: Dataset, setup: Setup, how: Driving, out: Report):
     """Every route on the service; each other target up beside it, measured in alternating
-    rounds on the routes it names. Reads first: the writes add rows."""
+    rounds on the routes it names. Reads first: the writes add rows. A target this machine
+    cannot serve (no pgbouncer, or too old a one) is left out, and the report says why."""
+    targets = []
+    for target in options.targets:
+        if reason := unavailable(target):
+            out.absent.append(f"{target.name}: {reason}")
+            log(f"{target.name}: left out: {reason}")
+        else:
+            targets.append(target)
     with ExitStack() as stack:
-        servers = {target.name: stack.enter_context(serve(target, setup)) for target in TARGETS}
+        servers = {target.name: stack.enter_context(serve(target, setup)) for target in targets}
         for route in sorted(options.routes, key=lambda route: route.writes):
-            on = [servers[t.name] for t in TARGETS if not t.routes or route.key in t.routes]
+            on = [servers[t.name] for t in targets if not t.routes or route.key in t.routes]
             params = route_params(route, data, options.seconds)
             rows = alternate(on, route, params, options.rounds, options.seconds, how)
             out.endpoints += rows

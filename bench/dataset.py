@@ -19,9 +19,10 @@ from socialproof import migrations, pgserver
 from socialproof.sqlfiles import SqlFiles
 
 SQL = SqlFiles(BENCH_DIR / "sql")
-# The service, its two-worker variant and the floor are up together, each with pools sized
-# like the service's (32 connections a worker by default): more than PostgreSQL's default 100.
-MAX_CONNECTIONS = 300
+# Every target is up at once, each with pools sized like the service's (33 connections a
+# worker by default, the probes' included; pgbouncer's 32 for the one behind it): more than
+# PostgreSQL's default 100.
+MAX_CONNECTIONS = 400
 
 
 def embedded_server(data_dir: Path) -> tuple[str, int]:

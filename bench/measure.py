@@ -47,7 +47,8 @@ class Run:
     errors: int
     p50_ms: float
     p99_ms: float
-    #: CPU seconds spent by the server under test (all its processes) and by PostgreSQL.
+    #: CPU seconds spent by the server under test (all its processes, its pgbouncer's
+    #: included) and by PostgreSQL.
     app_cpu: float
     postgres_cpu: float
     load_average: float
@@ -141,6 +142,14 @@ def _cpu(pid: int | None) -> dict[int, float]:
     return seconds
 
 
+def _server_cpu(server: Running) -> dict[int, float]:
+    """The CPU of the server under test and of the processes serving it (its pgbouncer)."""
+    seconds = _cpu(server.pid)
+    for pid in server.helper_pids:
+        seconds |= _cpu(pid)
+    return seconds
+
+
 def _spent(before: dict[int, float], after: dict[int, float]) -> float:
     """CPU spent between two snapshots by the processes alive at the end (one that started in
     between counts whole; one that exited in between is lost: PostgreSQL's figure misses the
@@ -159,7 +168,7 @@ def _drive(
 def once(server: Running, route: Route, params: dict[str, str], seconds: int, how: Driving) -> Run:
     """One wrk run of `seconds` against `server`, with the CPU it cost."""
     load_average = round(os.getloadavg()[0], 2)
-    app, postgres = _cpu(server.pid), _cpu(how.postmaster)
+    app, postgres = _server_cpu(server), _cpu(how.postmaster)
     load = _drive(server, route, params, seconds, how)
     return Run(
         requests=load.requests,
@@ -167,7 +176,7 @@ def once(server: Running, route: Route, params: dict[str, str], seconds: int, ho
         errors=load.errors,
         p50_ms=load.p50_ms,
         p99_ms=load.p99_ms,
-        app_cpu=_spent(app, _cpu(server.pid)),
+        app_cpu=_spent(app, _server_cpu(server)),
         postgres_cpu=_spent(postgres, _cpu(how.postmaster)),
         load_average=load_average,
     )

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench import BENCH_DIR
-from bench.targets import ROUTE, ROUTES, Route
+from bench.targets import ROUTE, ROUTES, TARGETS, Route, Target
 from socialproof import PROJECT_ROOT
 
 PARTS = ("endpoints", "wins", "scaling")
@@ -35,6 +35,7 @@ class Options:
     connections: int
     threads: int
     routes: tuple[Route, ...]
+    targets: tuple[Target, ...]
     wins_seconds: int
     scaling: tuple[int, ...]
     scaling_seconds: int
@@ -61,6 +62,12 @@ def parse(argv: list[str] | None) -> Options:
     # only takes CPU from the servers under test.
     add("--threads", type=int, default=1, help="wrk threads and pgbench jobs")
     add("--routes", default=",".join(ROUTE), help=f"comma-separated, of: {', '.join(ROUTE)}")
+    add(
+        "--targets",
+        default="",
+        help="endpoints: only the targets whose names contain one of these comma-separated "
+        "words, beside the service (default: every target in bench/targets.py)",
+    )
     add("--wins-seconds", type=int, default=3, help="per run of a floor variant")
     add("--scaling", default="10000,100000,1000000", help="player counts")
     add("--scaling-seconds", type=int, default=3, help="per HTTP run of the scaling study")
@@ -78,6 +85,12 @@ def parse(argv: list[str] | None) -> Options:
         parser.error(f"unknown routes {', '.join(sorted(unknown))}; known: {', '.join(ROUTE)}")
     args.parts = tuple(part for part in PARTS if part in args.parts) or PARTS
     args.routes = tuple(route for route in ROUTES if route.key in keys)
+    words = [word.strip() for word in args.targets.split(",") if word.strip()]
+    service, *others = TARGETS
+    chosen = [t for t in others if not words or any(word in t.name for word in words)]
+    if not chosen and words:
+        parser.error(f"no target's name contains any of {', '.join(words)}")
+    args.targets = (service, *chosen)
     args.scaling = tuple(int(size.replace("_", "")) for size in args.scaling.split(",") if size)
     args.pg_dir = (PROJECT_ROOT / args.pg_dir).resolve()
     args.results_dir = Path(args.results_dir)

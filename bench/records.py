@@ -68,6 +68,8 @@ class Report:
     #: Each variant / the floor's baseline.
     wins_ratios: list[Ratio] = field(default_factory=list)
     scaling: list[Scale] = field(default_factory=list)
+    #: Targets this machine cannot serve, each with why.
+    absent: list[str] = field(default_factory=list)
     #: What makes the run fail: a part that could not run, any errors answered.
     problems: list[str] = field(default_factory=list)
 

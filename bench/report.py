@@ -124,6 +124,9 @@ def markdown(report: Report, images: dict[str, str]) -> str:
         lines += _endpoints(report)
         if others := _others(report):
             lines += ["", "## Other targets", "", *others]
+        if report.absent:
+            lines += ["", "Left out, as this machine cannot serve them:", ""]
+            lines += [f"- {absent}" for absent in report.absent]
     if report.wins:
         lines += ["", "## Known wins, weighed on the floor", "", *_wins(report)]
     if report.scaling:

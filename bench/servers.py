@@ -1,5 +1,6 @@
 """The servers under test: each target a process of its own on a free port, its output in
-bench/results/logs/, stopped when the block that started it ends."""
+bench/results/logs/, stopped when the block that started it ends; a target behind pgbouncer
+gets a pgbouncer of its own in front of the bench's database."""
 
 import os
 import re
@@ -7,13 +8,15 @@ import signal
 import subprocess
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from bench.targets import Target
-from socialproof import PROJECT_ROOT
-from socialproof.pgserver import free_port, wait_for_port
+from socialproof import PROJECT_ROOT, pgserver
+from socialproof.database import connections_needed
+from socialproof.pgserver import PgBouncer, free_port, wait_for_port
+from socialproof.settings import Settings
 
 HOST = "127.0.0.1"
 
@@ -27,6 +30,8 @@ class Running:
     name: str
     base_url: str
     pid: int
+    #: Other processes serving it (its pgbouncer): their CPU counts as its own.
+    helper_pids: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -59,27 +64,65 @@ class Setup:
         }
 
 
+def unavailable(target: Target) -> str | None:
+    """Why `target` cannot be served on this machine; None when it can."""
+    if target.pgbouncer is None:
+        return None
+    version = pgserver.pgbouncer_version()
+    if version is None:
+        return "pgbouncer is not installed (apt-get install pgbouncer)"
+    if target.pgbouncer_since and version < target.pgbouncer_since.version:
+        return f"pgbouncer {'.'.join(map(str, version))} here; {target.pgbouncer_since.why}"
+    return None
+
+
+def _pgbouncer(
+    target: Target, database_url: str, env: dict[str, str]
+) -> AbstractContextManager[PgBouncer]:
+    """pgbouncer in transaction mode in front of the bench's database, set up as the README
+    says, with as many server connections as the target's pools and its statement timeout."""
+    settings = Settings.from_env(env, env_file=PROJECT_ROOT / ".env")
+    options = {
+        "default_pool_size": settings.workers * settings.pool_max_size,
+        "max_client_conn": connections_needed(settings),
+        **(target.pgbouncer or {}),
+    }
+    return pgserver.pgbouncer(database_url, statement_timeout=settings.db_timeout, options=options)
+
+
 def _tail(path: Path, lines: int = 30) -> str:
     return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
 
 
 @contextmanager
 def serve(target: Target, setup: Setup) -> Iterator[Running]:
-    """Start `target`, wait until its port answers (60 s at most), stop it (SIGTERM) after."""
+    """Start `target` (and its pgbouncer), wait until its port answers (60 s at most), stop it
+    (SIGTERM) after."""
+    with ExitStack() as stack:
+        env = setup.env(target)
+        helpers: tuple[int, ...] = ()
+        if target.pgbouncer is not None:
+            bouncer = stack.enter_context(_pgbouncer(target, setup.database_url, env))
+            env["DATABASE_URL"], helpers = bouncer.url, (bouncer.pid,)
+        yield stack.enter_context(_serve(target, setup.logs, env, helpers))
+
+
+@contextmanager
+def _serve(
+    target: Target, logs: Path, env: dict[str, str], helpers: tuple[int, ...]
+) -> Iterator[Running]:
     port = free_port(HOST)
-    setup.logs.mkdir(parents=True, exist_ok=True)
-    log_path = setup.logs / (re.sub(r"\W+", "-", target.name).strip("-") + ".log")
+    logs.mkdir(parents=True, exist_ok=True)
+    log_path = logs / (re.sub(r"\W+", "-", target.name).strip("-") + ".log")
     command = [sys.executable, *target.program, f"--host={HOST}", f"--port={port}"]
     with log_path.open("ab") as log:
-        process = subprocess.Popen(
-            command, cwd=PROJECT_ROOT, env=setup.env(target), stdout=log, stderr=log
-        )
+        process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdout=log, stderr=log)
     try:
         try:
             wait_for_port(HOST, port, timeout=60, gone=lambda: process.poll() is not None)
         except (TimeoutError, RuntimeError) as error:
             raise ServerError(f"{target.name}: {error}\n{_tail(log_path)}") from None
-        yield Running(target.name, f"http://{HOST}:{port}", process.pid)
+        yield Running(target.name, f"http://{HOST}:{port}", process.pid, helpers)
     finally:
         process.send_signal(signal.SIGTERM)
         try:

@@ -26,6 +26,8 @@ ROUTES = (
     Route("get_player", "GET /players/{id}", writes=False, floor="get_player"),
     Route("create_player", "POST /players/", writes=True, floor="create_player"),
     Route("create_scenario", "POST /scenarios/", writes=True, floor="create_player"),
+    # The same write under an Idempotency-Key of its own each time.
+    Route("create_scenario_keyed", "POST /scenarios/ with a key", True, "create_player"),
     Route("record_result", "POST /scenarios/{id}/result", writes=True, floor="create_player"),
     Route("list_scenarios", "GET /players/{id}/scenarios?limit=20", False, "get_player"),
     Route("leaderboard", "GET /leaderboard?limit=10", writes=False, floor="get_player"),
@@ -40,6 +42,14 @@ FLOOR = ("-m", "bench.floor_app")
 
 
 @dataclass(frozen=True)
+class Needs:
+    """The oldest pgbouncer that can serve a target, and why."""
+
+    version: tuple[int, ...]
+    why: str
+
+
+@dataclass(frozen=True)
 class Target:
     name: str
     program: tuple[str, ...]
@@ -47,6 +57,11 @@ class Target:
     env: dict[str, str] = field(default_factory=dict)
     #: The routes it is measured on; none means every route.
     routes: tuple[str, ...] = ()
+    #: Served through pgbouncer in transaction mode, with these [pgbouncer] settings over the
+    #: bench's (bench/servers.py); None: straight to PostgreSQL.
+    pgbouncer: dict[str, object] | None = None
+    #: The oldest pgbouncer that can serve it; with an older one it is left out, saying why.
+    pgbouncer_since: Needs | None = None
 
 
 # The service with accounts signs with this run's own key; the bench's writes carry a game
@@ -72,6 +87,18 @@ HIGH_LIMITS = {
 }
 REDIS = {**HIGH_LIMITS, "REDIS_URL": "redis://127.0.0.1:6379/0"}
 
+# Behind pgbouncer: the read and the insert, each statement prepared anew (what pgbouncer
+# before 1.21 needs) straight to PostgreSQL and through pgbouncer, and with the statement
+# cache on through a pgbouncer that keeps prepared statements itself.
+NO_STATEMENT_CACHE = {"DB_STATEMENT_CACHE_SIZE": "0"}
+POOLED_ROUTES = ("get_player", "create_player")
+KEEPS_PREPARED_STATEMENTS = Needs(
+    (1, 21),
+    "pgbouncer keeps prepared statements in transaction mode from 1.21 on "
+    "(max_prepared_statements); before, a cached statement is missing on the next server "
+    'connection (26000, prepared statement "__asyncpg_stmt_1__" does not exist)',
+)
+
 # The first is the service as `make run` serves it but with AUTH=off and RATE_LIMITS=off
 # (bench/servers.py); each other is up beside it and measured in the same alternating rounds.
 TARGETS = (
@@ -89,6 +116,21 @@ TARGETS = (
         ("create_scenario",),
     ),
     Target("service, limits in Redis", SERVICE, REDIS, ("get_player", "create_player")),
+    Target("service, DB_STATEMENT_CACHE_SIZE=0", SERVICE, NO_STATEMENT_CACHE, POOLED_ROUTES),
+    Target(
+        "service via pgbouncer, DB_STATEMENT_CACHE_SIZE=0",
+        SERVICE,
+        NO_STATEMENT_CACHE,
+        POOLED_ROUTES,
+        pgbouncer={},
+    ),
+    Target(
+        "service via pgbouncer",
+        SERVICE,
+        routes=POOLED_ROUTES,
+        pgbouncer={"max_prepared_statements": 200},
+        pgbouncer_since=KEEPS_PREPARED_STATEMENTS,
+    ),
 )
 
 # (ours, theirs): the ratios reported, ours' rate over theirs' round by round, on every route
@@ -101,6 +143,10 @@ COMPARISONS = (
     ("service, limits", "service"),
     ("service, AUTH=required, limits", "service, AUTH=required"),
     ("service, limits in Redis", "service"),
+    ("service, DB_STATEMENT_CACHE_SIZE=0", "service"),
+    ("service via pgbouncer, DB_STATEMENT_CACHE_SIZE=0", "service, DB_STATEMENT_CACHE_SIZE=0"),
+    ("service via pgbouncer, DB_STATEMENT_CACHE_SIZE=0", "service"),
+    ("service via pgbouncer", "service"),
 )
 
 # The floor with one habit flipped back to the slower choice; the first is the baseline.

@@ -54,6 +54,8 @@ def resolve_database(settings: Settings, migrate: bool) -> Settings:
     except psycopg.OperationalError as error:
         reason = str(error).strip().splitlines()[0]
         sys.exit(f"error: cannot reach the database at DATABASE_URL: {reason}")
+    except migrations.DirectConnectionRequired as error:
+        sys.exit(f"error: {error}")
     if todo and not migrate:
         sys.exit(
             f"error: {len(todo)} migration(s) pending on DATABASE_URL ({', '.join(todo)}); "
@@ -64,11 +66,30 @@ def resolve_database(settings: Settings, migrate: bool) -> Settings:
 
 def check_connections(settings: Settings, warn_superuser: bool) -> None:
     """Exit with one line when every worker's pool cannot fit in the server's free slots; warn
-    when connected as a superuser (whose connections can take the slots kept for admins)."""
+    when connected as a superuser (whose connections can take the slots kept for admins).
+
+    Through a pooler (pgbouncer) the pools take the pooler's client slots, not the server's,
+    and statements run with the timeout the pooler sets: warn when it is not DB_TIMEOUT.
+    """
     assert settings.database_url is not None
     room = database.connection_room(settings.database_url)
     needed = database.connections_needed(settings)
-    if needed > room.free:
+    if room.through_pooler:
+        log.info(
+            "connected through a pooler: its client limit (pgbouncer's max_client_conn), not "
+            "max_connections, bounds the %d connections of WORKERS x (DB_POOL_MAX_SIZE + 1)",
+            needed,
+        )
+        wanted_ms = round(settings.db_timeout * 1000)
+        if room.statement_timeout_ms != wanted_ms:
+            log.warning(
+                "statements through the pooler run with a statement_timeout of %d ms (0: none), "
+                "not DB_TIMEOUT's %d ms: have the pooler set it on its server connections "
+                "(pgbouncer: connect_query, see the README)",
+                room.statement_timeout_ms,
+                wanted_ms,
+            )
+    elif needed > room.free:
         sys.exit(
             f"error: WORKERS x (DB_POOL_MAX_SIZE + 1) = {settings.workers} x "
             f"({settings.pool_max_size} + 1) = {needed} connections do not fit in the server's "
@@ -170,6 +191,20 @@ def serve(settings: Settings) -> None:
         sys.exit(f"error: {', '.join(failed)} exited with an error")
 
 
+def migrate(action: str, count: int, url: str) -> None:
+    """`migrate apply|rollback|list`: what was done, or each migration's state, on stdout."""
+    if action == "apply":
+        done = migrations.apply(url)
+        print("\n".join(f"applied {m}" for m in done) or "nothing to apply")
+    elif action == "rollback":
+        done = migrations.rollback(url, None if count == 0 else count)
+        print("\n".join(f"rolled back {m}" for m in done) or "nothing to roll back")
+    else:
+        applied = set(migrations.applied(url))
+        for migration_id in migrations.applied(url) + migrations.pending(url):
+            print(f"{'applied' if migration_id in applied else 'pending'}  {migration_id}")
+
+
 def manage_clients(args: argparse.Namespace, settings: Settings) -> None:
     """`clients create|list|revoke`: one JSON object per line on stdout."""
     settings = resolve_database(settings, migrate=False)
@@ -245,16 +280,10 @@ def main(argv: list[str] | None = None) -> None:
         serve(settings)
     elif args.command == "migrate":
         url = settings.database_url or start_embedded(settings.embedded_data_dir)
-        if args.action == "apply":
-            done = migrations.apply(url)
-            print("\n".join(f"applied {m}" for m in done) or "nothing to apply")
-        elif args.action == "rollback":
-            done = migrations.rollback(url, None if args.count == 0 else args.count)
-            print("\n".join(f"rolled back {m}" for m in done) or "nothing to roll back")
-        else:
-            applied = set(migrations.applied(url))
-            for migration_id in migrations.applied(url) + migrations.pending(url):
-                print(f"{'applied' if migration_id in applied else 'pending'}  {migration_id}")
+        try:
+            migrate(args.action, args.count, url)
+        except migrations.DirectConnectionRequired as error:
+            sys.exit(f"error: {error}")
     elif args.command == "clients":
         manage_clients(args, settings)
     else:

@@ -6,22 +6,24 @@ from aiohttp.typedefs import Middleware
 from socialproof import protocol_errors
 from socialproof.auth.tokens import TokenSigner
 from socialproof.cors import cors_middlewares
+from socialproof.cursors import Cursors
 from socialproof.database import pool_context
 from socialproof.deadlines import RequestDeadlines
-from socialproof.errors import error_middleware
 from socialproof.handlers.docs import setup_docs
 from socialproof.headers import on_response_prepare
-from socialproof.keys import Lifecycle, deadlines_key, lifecycle_key, settings_key, signer_key
-from socialproof.limits import middleware as limits
-from socialproof.limits.bodies import body_middleware
-from socialproof.limits.middleware import Limiter, limiter_key
-from socialproof.logs import request_context_middleware
-from socialproof.metrics import (
-    metrics_middleware,
-    rate_limited,
-    rate_limiter_unavailable,
-    setup_metrics,
+from socialproof.keys import (
+    Lifecycle,
+    cursors_key,
+    deadlines_key,
+    lifecycle_key,
+    settings_key,
+    signer_key,
 )
+from socialproof.limits import middleware as limits
+from socialproof.limits.middleware import Limiter, limiter_key
+from socialproof.metrics import rate_limited, rate_limiter_unavailable, setup_metrics
+from socialproof.middleware import serve
+from socialproof.replicas import setup_replica
 from socialproof.routes import setup_routes
 from socialproof.serialization import MAX_BODY_BYTES
 from socialproof.settings import Settings
@@ -36,13 +38,11 @@ def create_app(settings: Settings) -> web.Application:
     AUTH=required, its JWT_SECRET: `auth.keyring.with_signing_key`)."""
     limiter = Limiter.from_settings(settings)
     middlewares: list[Middleware] = [
-        request_context_middleware,  # outermost: every line logged for a request names its id
-        metrics_middleware,  # times whatever happens inside, errors and refusals included
-        *cors_middlewares(settings.cors_allow_origins),  # none while no origin is allowed
-        # Before the handler and the error middleware: a refused request costs nothing.
+        # Outermost, so that its headers go on every answer; none while no origin is allowed.
+        *cors_middlewares(settings.cors_allow_origins),
+        serve,  # the request's id, timing, deadline, body and error answers (middleware.py)
+        # Before the handler: a refused request costs no SQL.
         *([limiter.middleware] if limiter is not None else []),
-        error_middleware,  # every failure becomes the contract's JSON
-        body_middleware(settings.body_timeout),  # reads the body whole, within its bound
     ]
     app = web.Application(middlewares=middlewares, client_max_size=MAX_BODY_BYTES)
     app[settings_key] = settings
@@ -50,7 +50,9 @@ def create_app(settings: Settings) -> web.Application:
     app[deadlines_key] = RequestDeadlines(settings.request_timeout)
     app.cleanup_ctx.append(app[deadlines_key].context)
     app[signer_key] = None if settings.auth == "off" else TokenSigner.from_settings(settings)
+    app[cursors_key] = Cursors.from_settings(settings)
     app.cleanup_ctx.append(pool_context)
+    setup_replica(app)  # after the pool: its check samples the primary
     if limiter is not None:
         app[limiter_key] = limiter
         app.cleanup_ctx.append(limiter.context)

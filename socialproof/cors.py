@@ -17,7 +17,9 @@ from aiohttp.typedefs import Handler, Middleware
 
 ALLOW_METHODS = "GET, POST, PATCH, DELETE"
 ALLOW_HEADERS = "Authorization, Content-Type, Idempotency-Key, X-Request-ID"
-EXPOSE_HEADERS = "Location, X-Request-ID, Retry-After, RateLimit, RateLimit-Policy, Link"
+EXPOSE_HEADERS = (
+    "Location, X-Request-ID, Retry-After, RateLimit, RateLimit-Policy, Link, Idempotent-Replayed"
+)
 # How long a browser may reuse a preflight's answer, in seconds.
 MAX_AGE = "600"
 

@@ -1,9 +1,7 @@
-"""Every way a request can fail, and the one middleware that turns each into the contract's JSON."""
+"""Every way a request can fail, and the answer in the contract's JSON that each becomes."""
 
-import asyncio
 import errno
 import logging
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 import asyncpg
@@ -11,7 +9,6 @@ import orjson
 from aiohttp import web
 
 from socialproof import metrics
-from socialproof.keys import deadlines_key, lifecycle_key
 
 log = logging.getLogger(__name__)
 
@@ -138,8 +135,8 @@ def answer_for(error: Exception) -> tuple[int, Any]:
             return known.status, known.detail
     if isinstance(error, asyncpg.PostgresError):
         sqlstate = error.sqlstate or ""
-        answer = SQLSTATE_ANSWERS.get(sqlstate) or SQLSTATE_ANSWERS.get(sqlstate[:2])
-        return answer or (500, INTERNAL_ERROR)
+        listed = SQLSTATE_ANSWERS.get(sqlstate) or SQLSTATE_ANSWERS.get(sqlstate[:2])
+        return listed or (500, INTERNAL_ERROR)
     # Connecting failed, the connection was lost mid-statement, or no answer came in time
     # (asyncpg raises TimeoutError when acquiring from the pool or a statement outlasts it).
     # asyncpg's InternalClientError ("cannot switch to state ...") is a connection the server
@@ -170,44 +167,17 @@ def error_response(status: int, detail: Any, headers: dict[str, str] | None = No
     )
 
 
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-
-
-@web.middleware
-async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Bounds the whole request (REQUEST_TIMEOUT), maps every failure to its answer, and, while
-    the service drains, asks each client to close its connection (`Connection: close`)."""
-    task = asyncio.current_task()
-    assert task is not None
-    deadlines = request.app[deadlines_key]
-    deadlines.start(task)
-    try:
-        response = await handler(request)
-    except BaseException as error:
-        timed_out = deadlines.finish(task)
-        if timed_out:
-            task.uncancel()  # the cancellation was the deadline's, and is answered here
-        elif not isinstance(error, Exception):
-            raise  # cancelled from outside (the client left, the server stops), or an exit
-        response = _answer(request, error, timed_out)
-    else:
-        if deadlines.finish(task):
-            task.uncancel()
-    if request.app[lifecycle_key].draining:
-        response.force_close()
-    return response
-
-
-def _answer(request: web.Request, error: BaseException, timed_out: bool) -> web.Response:
-    """The answer to a request whose handler raised `error`."""
+def answer(request: web.Request, error: BaseException, timed_out: bool) -> web.Response:
+    """The answer to a request whose handler raised `error`; `timed_out`: it was cut at its
+    deadline (REQUEST_TIMEOUT)."""
     if timed_out:
         log.warning("503 on %s %s: past REQUEST_TIMEOUT", request.method, request.path)
         return error_response(503, REQUEST_TIMED_OUT, RETRY_AFTER)
     if isinstance(error, ApiError):
         return error_response(error.status, error.detail, error.headers)
     if isinstance(error, web.HTTPException):
-        if error.status < 400:
-            raise error
+        if error.status < 400:  # a redirect: its status and headers (Location), no body
+            return web.Response(status=error.status, headers=error.headers)
         headers = {"Allow": error.headers["Allow"]} if "Allow" in error.headers else None
         return error_response(error.status, error.reason, headers)
     if isinstance(error, ConnectionResetError):

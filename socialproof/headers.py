@@ -2,6 +2,9 @@
 
 from aiohttp import hdrs, web
 from aiohttp.typedefs import Handler
+from multidict import istr
+
+CONTENT_TYPE_OPTIONS = istr("X-Content-Type-Options")
 
 # Handlers whose answers carry an email or a token (marked by `no_store`).
 _NOT_STORED: set[Handler] = set()
@@ -17,7 +20,7 @@ def no_store(handler: Handler) -> Handler:
 def secure(response: web.StreamResponse) -> None:
     """No `Server` version to fingerprint; browsers take the content type as given."""
     response.headers.pop(hdrs.SERVER, None)
-    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers[CONTENT_TYPE_OPTIONS] = "nosniff"
 
 
 async def on_response_prepare(request: web.Request, response: web.StreamResponse) -> None:

@@ -10,7 +10,9 @@ from socialproof.deadlines import RequestDeadlines
 from socialproof.settings import Settings
 
 if TYPE_CHECKING:
+    from socialproof.cursors import Cursors
     from socialproof.database import ProbeConnection
+    from socialproof.replicas import ReadRouter
 
 
 class Lifecycle:
@@ -26,5 +28,8 @@ openapi_key = web.AppKey("openapi", dict[str, Any])
 lifecycle_key = web.AppKey("lifecycle", Lifecycle)
 deadlines_key = web.AppKey("deadlines", RequestDeadlines)
 probe_key: web.AppKey["ProbeConnection"] = web.AppKey("probe")
+cursors_key: web.AppKey["Cursors"] = web.AppKey("cursors")
+# None without DATABASE_REPLICA_URL.
+read_router_key: web.AppKey["ReadRouter | None"] = web.AppKey("read_router")
 # None when AUTH=off.
 signer_key = web.AppKey("token_signer", TokenSigner | None)

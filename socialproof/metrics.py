@@ -1,8 +1,8 @@
 """Metrics in Prometheus's text format at /metrics, named as OpenTelemetry names them.
 
-Requests are timed by one middleware (one histogram observation each); the pool's connections
-are counted when scraped; database errors, retries and rate-limit rejections are counted by
-the code that sees them, through `database_error`, `retry` and `rate_limited`.
+Requests are timed by the request middleware (one histogram observation each); the pool's
+connections are counted when scraped; database errors, retries and rate-limit rejections are
+counted by the code that sees them, through `database_error`, `retry` and `rate_limited`.
 
 With several workers (`WORKERS > 1`) the serve command calls `share_across_workers()` before
 forking: every worker then keeps its values in files of one directory, and a scrape, whichever
@@ -21,7 +21,6 @@ from typing import Any
 
 import asyncpg
 from aiohttp import web
-from aiohttp.typedefs import Handler
 from prometheus_client import (
     CONTENT_TYPE_PLAIN_0_0_4,
     REGISTRY,
@@ -65,6 +64,18 @@ DATABASE_ERRORS = Counter("db_client_errors", "Database errors, by class.", ["er
 RETRIES = Counter(
     "db_client_retries", "Statements retried, by the SQLSTATE that caused it.", ["error_type"]
 )
+PRIMARY_READS = Counter(
+    "db_client_primary_reads",
+    "Public reads the primary served although a read replica is configured, by reason.",
+    ["reason"],
+)
+REPLICA_LAG = Gauge(
+    "db_client_replica_lag_seconds",
+    "How far behind the primary the read replica was at its last check; +Inf when it did "
+    "not answer.",
+    ["server_address"],
+    multiprocess_mode="livemax",
+)
 RATE_LIMITED = Counter(
     "http_server_rate_limited_requests", "Requests refused by the rate limiter.", ["policy"]
 )
@@ -91,6 +102,17 @@ def retry(sqlstate: str) -> None:
     RETRIES.labels(sqlstate).inc()
 
 
+def primary_reads(reason: str) -> Any:
+    """The counter of public reads the primary served for `reason` (one child, kept by the
+    caller: counting is then one increment)."""
+    return PRIMARY_READS.labels(reason)
+
+
+def replica_lag(server_address: str) -> Any:
+    """The gauge of the replica at `server_address`'s lag, in seconds."""
+    return REPLICA_LAG.labels(server_address)
+
+
 def rate_limited(policy: str) -> None:
     """Count a request the rate limiter refused under `policy`."""
     RATE_LIMITED.labels(policy).inc()
@@ -109,7 +131,16 @@ _durations: dict[tuple[str, str, int], Any] = {}
 _in_flight: dict[str, int] = {}
 
 
-def _observe(request: web.Request, method: str, status: int, started: float) -> None:
+def request_started(request: web.Request) -> tuple[str, float]:
+    """A request begins: its method as counted, and when it began."""
+    method = request.method if request.method in _METHODS else OTHER_METHOD
+    _in_flight[method] = _in_flight.get(method, 0) + 1
+    return method, perf_counter()
+
+
+def request_finished(request: web.Request, method: str, status: int, started: float) -> None:
+    """A request was answered with `status`: timed by method, route template and status."""
+    _in_flight[method] -= 1
     resource = request.match_info.route.resource
     route = resource.canonical if resource is not None else UNMATCHED_ROUTE
     child = _durations.get((method, route, status))
@@ -119,24 +150,9 @@ def _observe(request: web.Request, method: str, status: int, started: float) -> 
     child.observe(perf_counter() - started)
 
 
-@web.middleware
-async def metrics_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Times every request by method, route template and status; counts those in flight."""
-    method = request.method if request.method in _METHODS else OTHER_METHOD
-    _in_flight[method] = _in_flight.get(method, 0) + 1
-    started = perf_counter()
-    try:
-        response = await handler(request)
-    except web.HTTPException as exception:  # redirects: errors are answers by now
-        _observe(request, method, exception.status, started)
-        raise
-    except Exception:
-        _observe(request, method, 500, started)
-        raise
-    finally:  # a cancelled request (the client left) is not timed, only no longer in flight
-        _in_flight[method] -= 1
-    _observe(request, method, response.status, started)
-    return response
+def request_abandoned(method: str) -> None:
+    """A request ended without an answer (the client left): no longer in flight, not timed."""
+    _in_flight[method] -= 1
 
 
 def count_gauges(pool: asyncpg.Pool) -> None:

@@ -7,6 +7,11 @@ from yoyo import get_backend, read_migrations
 from yoyo.backends import DatabaseBackend
 
 from socialproof import MIGRATIONS_DIR
+from socialproof.pgserver import through_pooler
+
+
+class DirectConnectionRequired(RuntimeError):
+    """Migrations were asked to run through a pooler rather than on PostgreSQL itself."""
 
 
 def yoyo_url(database_url: str) -> str:
@@ -18,9 +23,18 @@ def yoyo_url(database_url: str) -> str:
 
 
 @contextmanager
-def _backend(database_url: str) -> Iterator[DatabaseBackend]:
+def _backend(database_url: str, *, changes: bool = False) -> Iterator[DatabaseBackend]:
+    """yoyo on `database_url`; one that `changes` the schema must reach PostgreSQL directly."""
     backend = get_backend(yoyo_url(database_url))
     try:
+        # psycopg prepares a statement run five times under a name of its own, which clashes
+        # on a pooler's shared server connections; reading what is applied needs no such thing.
+        backend.connection.prepare_threshold = None
+        if changes and through_pooler(backend.connection):
+            raise DirectConnectionRequired(
+                "migrations must connect to PostgreSQL itself, not through a pooler such as "
+                "pgbouncer: point DATABASE_URL at the server for migrate"
+            )
         yield backend
     finally:
         backend.connection.close()
@@ -40,7 +54,7 @@ def applied(database_url: str) -> list[str]:
 
 def apply(database_url: str) -> list[str]:
     """Apply every pending migration, each in its own transaction; return their ids."""
-    with _backend(database_url) as backend, backend.lock():
+    with _backend(database_url, changes=True) as backend, backend.lock():
         todo = backend.to_apply(read_migrations(str(MIGRATIONS_DIR)))
         backend.apply_migrations(todo)
         return [m.id for m in todo]
@@ -48,7 +62,7 @@ def apply(database_url: str) -> list[str]:
 
 def rollback(database_url: str, count: int | None = 1) -> list[str]:
     """Roll back the last `count` applied migrations (all when None); return their ids."""
-    with _backend(database_url) as backend, backend.lock():
+    with _backend(database_url, changes=True) as backend, backend.lock():
         todo = backend.to_rollback(read_migrations(str(MIGRATIONS_DIR)))
         if count is not None:
             todo = todo[:count]

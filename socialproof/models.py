@@ -19,6 +19,8 @@ PlayerId = Annotated[int, Integer(-MAX_BIGINT - 1, MAX_BIGINT)]
 Flag = Annotated[bool, Boolean()]
 Skip = Annotated[int, Integer(0, MAX_BIGINT)]
 Limit = Annotated[int, Integer(1, 1000)]
+# Opaque: what a page's `Link` carries (socialproof/cursors.py reads it).
+Cursor = Annotated[str, Text(1, 128, r"^[A-Za-z0-9_-]+$")]
 Password = Annotated[str, Text(8, 128)]
 CurrentPassword = Annotated[str, Text(1, 128)]
 
@@ -71,12 +73,16 @@ class ScenarioResult:
 class Page:
     skip: Skip = 0
     limit: Limit = 100
+    cursor: Cursor | None = None
 
 
 @attrs.frozen
 class LeaderboardPage:
     skip: Skip = 0
     limit: Limit = 10
+    cursor: Cursor | None = None
+    # A player's id: the `limit` entries around them instead of a page.
+    around: PlayerId | None = None
 
 
 @attrs.frozen

@@ -2,16 +2,18 @@
 
 Each function takes the pool (or a connection) first and returns asyncpg records; the
 handlers turn those into response models. Constraint violations propagate as asyncpg errors,
-which the error middleware maps by constraint name.
+which errors.answer maps by constraint name.
 """
 
 from asyncpg import Connection, Pool, Record
 
 from socialproof.database import ProbeConnection
+from socialproof.replica_reads import ReplicaReads
 from socialproof.retry import retried
 from socialproof.sqlfiles import SQL
 
-Db = Pool | Connection
+# A public read may be given the replica (with the primary behind it) instead of a pool.
+Db = Pool | Connection | ReplicaReads
 
 
 def _of_existing_player(rows: list[Record], column: str) -> list[Record] | None:
@@ -39,6 +41,22 @@ async def migrations_missing(db: Db | ProbeConnection, migration_ids: list[str])
     return await db.fetchval(_MIGRATIONS_MISSING, migration_ids)
 
 
+_WAL_POSITION = SQL["service/wal_position"]
+
+
+async def wal_position(db: Db | ProbeConnection) -> int:
+    """How much write-ahead log the primary has written, in bytes."""
+    return await db.fetchval(_WAL_POSITION)
+
+
+_REPLAY_POSITION = SQL["service/replay_position"]
+
+
+async def replay_position(db: Db | ProbeConnection) -> int | None:
+    """How much of the primary's log a standby has replayed; None if it is not a standby."""
+    return await db.fetchval(_REPLAY_POSITION)
+
+
 # Players
 
 _PLAYERS_CREATE = SQL["players/create"]
@@ -63,6 +81,14 @@ async def list_players(db: Db, skip: int, limit: int) -> list[Record]:
     return await db.fetch(_PLAYERS_LIST, skip, limit)
 
 
+_PLAYERS_LIST_AFTER = SQL["players/list_after"]
+
+
+async def list_players_after(db: Db, after_id: int, limit: int) -> list[Record]:
+    """The players after `after_id` in id order: a cursor's page."""
+    return await db.fetch(_PLAYERS_LIST_AFTER, after_id, limit)
+
+
 _PLAYERS_LIST_SCENARIOS = SQL["players/list_scenarios"]
 
 
@@ -77,6 +103,24 @@ async def list_player_scenarios(
     """The page of scenarios, or None when the player does not exist."""
     rows = await db.fetch(
         _PLAYERS_LIST_SCENARIOS, player_id, skip, limit, scenario_type, is_successful
+    )
+    return _of_existing_player(rows, "id")
+
+
+_PLAYERS_LIST_SCENARIOS_AFTER = SQL["players/list_scenarios_after"]
+
+
+async def list_player_scenarios_after(
+    db: Db,
+    player_id: int,
+    after_id: int,
+    limit: int,
+    scenario_type: str | None,
+    is_successful: bool | None,
+) -> list[Record] | None:
+    """The scenarios after `after_id` (a cursor's page), or None when the player does not exist."""
+    rows = await db.fetch(
+        _PLAYERS_LIST_SCENARIOS_AFTER, player_id, after_id, limit, scenario_type, is_successful
     )
     return _of_existing_player(rows, "id")
 
@@ -158,6 +202,23 @@ _RATINGS_LEADERBOARD = SQL["ratings/leaderboard"]
 
 async def leaderboard(db: Db, skip: int, limit: int) -> list[Record]:
     return await db.fetch(_RATINGS_LEADERBOARD, skip, limit)
+
+
+_RATINGS_LEADERBOARD_AFTER = SQL["ratings/leaderboard_after"]
+
+
+async def leaderboard_after(db: Db, after_rating: float, after_id: int, limit: int) -> list[Record]:
+    """The entries after the player (`after_rating`, `after_id`) in the leaderboard's order: a
+    cursor's page."""
+    return await db.fetch(_RATINGS_LEADERBOARD_AFTER, after_rating, after_id, limit)
+
+
+_RATINGS_LEADERBOARD_AROUND = SQL["ratings/leaderboard_around"]
+
+
+async def leaderboard_around(db: Db, player_id: int, limit: int) -> list[Record]:
+    """`limit` entries around the player, the player among them; [] when no such player."""
+    return await db.fetch(_RATINGS_LEADERBOARD_AROUND, player_id, limit)
 
 
 _RATINGS_PLAYER_RANK = SQL["ratings/player_rank"]
@@ -286,3 +347,48 @@ _AUTH_AUTHENTICATE_CLIENT = SQL["auth/authenticate_client"]
 async def authenticate_client(db: Db, client_id: str, secret_hash: bytes) -> str | None:
     """The client's scope when the id and secret match a client not revoked."""
     return await db.fetchval(_AUTH_AUTHENTICATE_CLIENT, client_id, secret_hash)
+
+
+# Idempotency keys
+
+_IDEMPOTENCY_CLAIM = SQL["idempotency/claim"]
+
+
+async def claim_idempotency_key(
+    db: Db, scope: str, key: str, fingerprint: bytes, ttl: float, wait: str
+) -> bool:
+    """Whether this request is to run: the key is new (or expired) and now held by this
+    transaction. False: the key holds a kept answer (find_idempotency_key). A request still
+    running with the key makes this fail after `wait` (asyncpg.LockNotAvailableError)."""
+    return await db.fetchrow(_IDEMPOTENCY_CLAIM, scope, key, fingerprint, ttl, wait) is not None
+
+
+_IDEMPOTENCY_FIND = SQL["idempotency/find"]
+
+
+async def find_idempotency_key(db: Db, scope: str, key: str, fingerprint: bytes) -> Record | None:
+    """(same_request, status, body, location) kept for the key, if any."""
+    return await db.fetchrow(_IDEMPOTENCY_FIND, scope, key, fingerprint)
+
+
+_IDEMPOTENCY_KEEP = SQL["idempotency/keep"]
+
+
+async def keep_idempotent_answer(
+    db: Db, scope: str, key: str, status: int, body: bytes, location: str | None
+) -> None:
+    await db.execute(_IDEMPOTENCY_KEEP, scope, key, status, body, location)
+
+
+_IDEMPOTENCY_SAVEPOINT = SQL["idempotency/savepoint"]
+
+
+async def idempotency_savepoint(db: Db) -> None:
+    await db.execute(_IDEMPOTENCY_SAVEPOINT)
+
+
+_IDEMPOTENCY_ROLLBACK_TO_SAVEPOINT = SQL["idempotency/rollback_to_savepoint"]
+
+
+async def idempotency_rollback_to_savepoint(db: Db) -> None:
+    await db.execute(_IDEMPOTENCY_ROLLBACK_TO_SAVEPOINT)

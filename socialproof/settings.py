@@ -74,6 +74,17 @@ class Settings:
     database_url: str | None = setting(
         "DATABASE_URL", None, "PostgreSQL to use; unset: the embedded server"
     )
+    database_replica_url: str | None = setting(
+        "DATABASE_REPLICA_URL",
+        None,
+        "a streaming standby of DATABASE_URL that serves public reads; unset: the primary does",
+    )
+    replica_max_lag: float = setting(
+        "REPLICA_MAX_LAG",
+        2.0,
+        "seconds the replica may be behind the primary and still serve reads",
+        validator=at_least(0.2),
+    )
     embedded_data_dir: Path = setting(
         "EMBEDDED_PG_DIR",
         Path(".pgdata"),
@@ -97,6 +108,13 @@ class Settings:
         2.0,
         "seconds a request waits for a free pool connection before answering 503",
         validator=at_least(0.01),
+    )
+    statement_cache_size: int = setting(
+        "DB_STATEMENT_CACHE_SIZE",
+        100,
+        "prepared statements each connection keeps (asyncpg's statement_cache_size); 0 behind "
+        "pgbouncer older than 1.21 in transaction mode",
+        validator=at_least(0),
     )
     db_timeout: float = setting(
         "DB_TIMEOUT",
@@ -218,6 +236,12 @@ class Settings:
     )
     refresh_token_ttl: int = setting(
         "REFRESH_TOKEN_TTL", 2592000, "seconds a refresh token is valid", validator=at_least(60)
+    )
+    idempotency_key_ttl: int = setting(
+        "IDEMPOTENCY_KEY_TTL",
+        86400,
+        "seconds an Idempotency-Key and the answer it was given are kept",
+        validator=at_least(1),
     )
 
     def __attrs_post_init__(self) -> None:

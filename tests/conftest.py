@@ -1,5 +1,6 @@
 """Fixtures: a real PostgreSQL (embedded, or TEST_DATABASE_URL), a migrated database for the
-run, emptied before every test, and the app built by the same factory that serves it."""
+run, emptied before every test, and the app built by the same factory that serves it; with
+TEST_PGBOUNCER=1, the app reaches the database through pgbouncer in transaction mode."""
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 
@@ -9,7 +10,7 @@ import pytest
 from socialproof import migrations
 from socialproof.app import create_app
 from socialproof.settings import Settings
-from tests import pg
+from tests import pg, pgbouncer
 from tests.api import Client
 from tests.auth_api import TEST_JWT_SECRET
 
@@ -28,6 +29,21 @@ def database_url(server_url: str) -> Iterator[str]:
         yield url
 
 
+# The apps' statement timeout (DB_TIMEOUT).
+DB_TIMEOUT = 3.0
+
+
+@pytest.fixture(scope="session")
+def service_database_url(database_url: str) -> Iterator[str]:
+    """Where the service connects: the run's database; with TEST_PGBOUNCER=1, a pgbouncer in
+    front of it that gives its server connections the apps' statement timeout."""
+    if not pgbouncer.PASS:
+        yield database_url
+        return
+    with pgbouncer.running(database_url, statement_timeout=DB_TIMEOUT) as url:
+        yield url
+
+
 @pytest.fixture
 def empty_tables(database_url: str) -> str:
     pg.run(database_url, "truncate_all")
@@ -35,13 +51,14 @@ def empty_tables(database_url: str) -> str:
 
 
 @pytest.fixture
-def settings(empty_tables: str) -> Settings:
+def settings(empty_tables: str, service_database_url: str) -> Settings:
     """The service as it was before accounts: AUTH=off, no token needed anywhere."""
     return Settings(
-        database_url=empty_tables,
+        database_url=service_database_url,
+        statement_cache_size=pgbouncer.STATEMENT_CACHE_SIZE,
         pool_min_size=1,
         pool_max_size=10,
-        db_timeout=3.0,
+        db_timeout=DB_TIMEOUT,
         auth="off",
         rate_limits=False,  # tests that count requests turn them on
     )

@@ -22,8 +22,9 @@ from psycopg import sql
 from socialproof import migrations
 from socialproof.app import create_app
 from socialproof.deadlines import RequestDeadlines
-from socialproof.errors import DatabaseUnreachable, error_middleware
+from socialproof.errors import DatabaseUnreachable
 from socialproof.keys import Lifecycle, deadlines_key, lifecycle_key, settings_key
+from socialproof.middleware import serve
 from socialproof.settings import Settings
 from tests import pg
 from tests.api import Client, create_player, create_scenario, elo, get_json
@@ -110,7 +111,7 @@ async def test_each_failure_answers_as_the_table_says(
     status: int,
     detail: str,
 ) -> None:
-    app = web.Application(middlewares=[error_middleware])
+    app = web.Application(middlewares=[serve])
     app[settings_key] = Settings()
     app[lifecycle_key] = Lifecycle()
     app[deadlines_key] = RequestDeadlines(Settings().request_timeout)

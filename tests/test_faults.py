@@ -21,7 +21,7 @@ from socialproof import PROJECT_ROOT
 from socialproof.app import create_app
 from socialproof.pgserver import free_port
 from socialproof.settings import Settings
-from tests import pg
+from tests import pg, pgbouncer
 from tests.api import Client, elo
 from tests.test_cli import service_env
 from tests.test_serve_ops import wait_until_up
@@ -88,7 +88,12 @@ async def check_acknowledged(session: aiohttp.ClientSession | Client, acked: lis
 def serve(database_url: str, port: int, log: Any) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
         [sys.executable, "-m", "socialproof", "serve", "--port", str(port)],
-        env=service_env(DATABASE_URL=database_url, DB_POOL_MAX_SIZE="8", SHUTDOWN_DELAY="0"),
+        env=service_env(
+            DATABASE_URL=database_url,
+            DB_POOL_MAX_SIZE="8",
+            SHUTDOWN_DELAY="0",
+            **pgbouncer.service_env(),
+        ),
         cwd=PROJECT_ROOT,
         stdout=log,
         stderr=subprocess.STDOUT,
@@ -96,12 +101,12 @@ def serve(database_url: str, port: int, log: Any) -> subprocess.Popen[bytes]:
 
 
 async def test_sigkill_under_write_load_loses_no_acknowledged_write(
-    database_url: str, tmp_path: Path
+    service_database_url: str, tmp_path: Path
 ) -> None:
     port = free_port()
     acknowledged: list[Any] = []
     with (tmp_path / "service.log").open("wb") as log:
-        process = serve(database_url, port, log)
+        process = serve(service_database_url, port, log)
         try:
             await wait_until_up(port, process)
             stop = asyncio.Event()
@@ -118,7 +123,7 @@ async def test_sigkill_under_write_load_loses_no_acknowledged_write(
             assert 500 not in statuses, statuses
             assert len(acknowledged) > 50, statuses
 
-            process = serve(database_url, port, log)
+            process = serve(service_database_url, port, log)
             await wait_until_up(port, process)
             async with aiohttp.ClientSession(f"http://127.0.0.1:{port}") as session:
                 await check_acknowledged(session, acknowledged)
@@ -142,7 +147,7 @@ def restart_postgres(database_url: str) -> None:
     bool(os.environ.get("TEST_DATABASE_URL")), reason="restarts the embedded server"
 )
 async def test_postgres_restart_under_load_gives_no_500_and_recovers(
-    aiohttp_client: AppClient, settings: Settings
+    aiohttp_client: AppClient, settings: Settings, database_url: str
 ) -> None:
     client = await aiohttp_client(create_app(attrs.evolve(settings, db_timeout=2.0)))
     acknowledged: list[Any] = []
@@ -150,7 +155,7 @@ async def test_postgres_restart_under_load_gives_no_500_and_recovers(
     clients = [asyncio.ensure_future(write_load(client, n, stop, acknowledged)) for n in range(16)]
     await asyncio.sleep(0.5)
     before = len(acknowledged)
-    await asyncio.to_thread(restart_postgres, settings.database_url or "")
+    await asyncio.to_thread(restart_postgres, database_url)
     restarted = time.monotonic()
     # The service recovers by itself: writes succeed again within a few seconds.
     while len(acknowledged) < before + 100:

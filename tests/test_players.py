@@ -3,8 +3,10 @@
 import re
 from datetime import UTC, datetime
 
+import attrs
 import pytest
 
+from socialproof.models import Player
 from tests.api import Client, create_player
 
 TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,6})?Z$")
@@ -127,3 +129,22 @@ async def test_every_bad_query_parameter_is_reported(client: Client) -> None:
     assert response.status == 422
     locs = [e["loc"] for e in (await response.json())["detail"]]
     assert locs == [["query", "skip"], ["query", "limit"]]
+
+
+async def test_every_answer_with_a_player_has_the_fields_of_the_player_model(
+    client: Client,
+) -> None:
+    """Players go out as their rows, without a model: sql/players must return exactly the
+    fields of `models.Player`, in its order, from every statement that answers with one."""
+    fields = [field.name for field in attrs.fields(Player)]
+    created = await client.post("/players/", json={"username": "user1", "email": "u@example.com"})
+    player = await created.json()
+    path = f"/players/{player['id']}"
+    answers = [
+        player,
+        await (await client.get(path)).json(),
+        (await (await client.get("/players/")).json())[0],
+        await (await client.patch(path, json={"username": "user2"})).json(),
+    ]
+    for answer in answers:
+        assert list(answer) == fields, answer

@@ -9,8 +9,8 @@ from aiohttp import web
 
 from socialproof.app import create_app
 from socialproof.deadlines import RequestDeadlines
-from socialproof.errors import error_middleware
 from socialproof.keys import Lifecycle, deadlines_key, lifecycle_key, settings_key
+from socialproof.middleware import serve
 from socialproof.settings import Settings
 from tests.api import Client, create_player
 from tests.proxy import DatabaseProxy
@@ -50,7 +50,7 @@ async def test_a_server_fault_is_a_bare_500(
     async def broken(request: web.Request) -> web.Response:
         raise RuntimeError("SELECT secret FROM somewhere")
 
-    app = web.Application(middlewares=[error_middleware])
+    app = web.Application(middlewares=[serve])
     app[settings_key] = Settings()
     app[lifecycle_key] = Lifecycle()
     app[deadlines_key] = RequestDeadlines(Settings().request_timeout)

@@ -1,6 +1,6 @@
-"""How the leaderboard page and the rank cost grow with the number of players: one
-players-only database per size (both read player_profiles alone), each timed two ways:
-EXPLAIN ANALYZE of the service's own statements, and a short wrk run against the service."""
+"""How the leaderboard page (by skip and by cursor) and the rank cost grow with the number of
+players: one players-only database per size (both read player_profiles alone), each timed two
+ways: EXPLAIN ANALYZE of the service's own statements, and a short wrk run against the service."""
 
 import asyncio
 import json
@@ -56,9 +56,17 @@ async def _explain(url: str, players: int) -> dict[str, float]:
             "player below the middle": beside["below the middle"],
             "last player": ids["last"],
         }
+        # The middle page again, as its cursor reaches it: after the player just before it.
+        before_middle = await conn.fetchrow(
+            SERVICE_SQL["players/get_by_id"],
+            await conn.fetchval(dataset.SQL["player_at_position"], players // 2 - 1),
+        )
+        after = (before_middle["player_skill_rating"], before_middle["id"])
         cases = [
             ("leaderboard, top page", "ratings/leaderboard", (0, 10)),
             ("leaderboard, middle page", "ratings/leaderboard", (players // 2, 10)),
+            # 11: the service reads a page of 10 and the row that says whether another follows.
+            ("leaderboard, middle page by cursor", "ratings/leaderboard_after", (*after, 11)),
             *((f"rank, {who}", "ratings/player_rank", (ids[who],)) for who in ids),
         ]
         timings = {}

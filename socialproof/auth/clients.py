@@ -32,7 +32,9 @@ def scope_text(scope: str) -> str:
 
 
 async def _with_connection(database_url: str, work: Any) -> Any:
-    conn = await asyncpg.connect(database_url, timeout=CONNECT_TIMEOUT)
+    # A command runs each statement once: nothing to keep prepared, and so nothing that a
+    # pooler's shared server connections could lose.
+    conn = await asyncpg.connect(database_url, timeout=CONNECT_TIMEOUT, statement_cache_size=0)
     try:
         return await work(conn)
     finally:

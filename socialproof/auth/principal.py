@@ -6,7 +6,7 @@ header lookup: no crypto, no database.
 """
 
 import attrs
-from aiohttp import web
+from aiohttp import hdrs, web
 
 from socialproof.auth.tokens import CLIENT_SUBJECT, PLAYER_SUBJECT, InvalidToken
 from socialproof.errors import InvalidCredentials, NotAuthenticated
@@ -58,16 +58,14 @@ def from_claims(claims: dict[str, object]) -> Principal:
 
 def caller(request: web.Request) -> Principal:
     """The caller, anonymous when there is no bearer token; 401 for a token that fails."""
-    found = request.get(principal_key)
-    if found is not None:
-        return found
     signer = request.app[signer_key]
-    header = request.headers.get("Authorization")
     if signer is None:
-        found = UNRESTRICTED
-    elif header is None:
-        found = ANONYMOUS
-    else:
+        return UNRESTRICTED
+    header = request.headers.get(hdrs.AUTHORIZATION)
+    if header is None:
+        return ANONYMOUS
+    found = request.get(principal_key)  # the limiter may have asked already
+    if found is None:
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             found = ANONYMOUS  # not a bearer token: as if none was sent
@@ -76,7 +74,7 @@ def caller(request: web.Request) -> Principal:
                 found = from_claims(signer.verify(token.strip()))
             except InvalidToken:
                 raise InvalidCredentials() from None
-    request[principal_key] = found
+        request[principal_key] = found
     return found
 
 

@@ -3,6 +3,8 @@
 A player's body carries their email: every answer with one is marked `no_store`.
 """
 
+from typing import Any
+
 from aiohttp import web
 from asyncpg import Record
 
@@ -15,37 +17,43 @@ from socialproof.auth.permissions import (
     sees_email_of,
 )
 from socialproof.auth.principal import Principal, authenticated, caller
+from socialproof.cursors import PLAYER_SCENARIOS, PLAYERS, next_page, position_after, scope_of
 from socialproof.errors import PLAYER_NOT_FOUND, BadRequest, NotFound, RequestValidationError
 from socialproof.headers import no_store
+from socialproof.idempotency import idempotent
 from socialproof.keys import db_key, signer_key
 from socialproof.models import (
     Page,
-    Player,
     PlayerCreate,
     PlayerSignUp,
     PlayerUpdate,
     Scenario,
     ScenarioFilter,
 )
-from socialproof.serialization import json_response, parse_body, parse_query, path_id
+from socialproof.replicas import read_db
+from socialproof.serialization import json_response, parse_body, parse_query, path_id, rows_response
 from socialproof.validation import error_item
 
 WRONG_CURRENT_PASSWORD = "Current password is incorrect"
 
 
-def _player(row: Record, who: Principal) -> Player:
-    """The player as `who` may see them: the email only for the player themself and admins."""
-    if sees_email_of(who, row["id"]):
-        return Player(**row)
-    return Player(**{**row, "email": None})
+def _player(row: Record, who: Principal) -> dict[str, Any]:
+    """The player as `who` may see them: the email only for the player themself and admins.
+
+    The row as it is: sql/players returns exactly the fields of `models.Player`, in its order
+    (tests/test_players.py holds them equal), so no model is built on the way to JSON."""
+    player = dict(row)
+    if not sees_email_of(who, player["id"]):
+        player["email"] = None
+    return player
 
 
 @no_store
-async def create_player(request: web.Request) -> web.Response:
+@idempotent
+async def create_player(request: web.Request, db: queries.Db) -> web.Response:
     # With accounts, a password is part of signing up; with AUTH=off it may come later.
     model = PlayerCreate if request.app[signer_key] is None else PlayerSignUp
     body = await parse_body(request, model)
-    db = request.app[db_key]
     if body.password is None:
         row = await queries.create_player(db, body.username, body.email)
     else:
@@ -53,45 +61,57 @@ async def create_player(request: web.Request) -> web.Response:
         row = await queries.create_player_with_password(
             db, body.username, body.email, password_hash
         )
-    return json_response(Player(**row), status=201, headers={"Location": f"/players/{row['id']}"})
+    return rows_response(dict(row), status=201, headers={"Location": f"/players/{row['id']}"})
 
 
 @no_store
 async def list_players(request: web.Request) -> web.Response:
     who = caller(request)
     page = parse_query(request, Page)
-    rows = await queries.list_players(request.app[db_key], page.skip, page.limit)
-    return json_response([_player(row, who) for row in rows])
+    db = read_db(request)
+    # One row more than the page: whether it comes says whether a next page exists.
+    after = position_after(request, PLAYERS, page.cursor, page.skip)
+    if after is None:
+        rows = await queries.list_players(db, page.skip, page.limit + 1)
+    else:
+        rows = await queries.list_players_after(db, *after, page.limit + 1)
+    rows, headers = next_page(request, PLAYERS, rows, page.limit)
+    return rows_response([_player(row, who) for row in rows], headers=headers)
 
 
 @no_store
 async def get_player(request: web.Request) -> web.Response:
     who = caller(request)
     player_id = path_id(request, "player_id", PLAYER_NOT_FOUND)
-    row = await queries.get_player(request.app[db_key], player_id)
+    row = await queries.get_player(read_db(request), player_id)
     if row is None:
         raise NotFound(PLAYER_NOT_FOUND)
-    return json_response(_player(row, who))
+    return rows_response(_player(row, who))
 
 
 async def list_player_scenarios(request: web.Request) -> web.Response:
     who = authenticated(request)
     player_id = path_id(request, "player_id", PLAYER_NOT_FOUND)
     query = parse_query(request, ScenarioFilter)
+    # A cursor continues this player's list with these filters, and no other.
+    scope = scope_of(player_id, query.scenario_type, query.is_successful)
+    after = position_after(request, PLAYER_SCENARIOS, query.cursor, query.skip, scope)
     db = request.app[db_key]
     if not may_access_scenarios_of(who, player_id):
         await refuse_player(db, who, player_id)
-    rows = await queries.list_player_scenarios(
-        db,
-        player_id,
-        query.skip,
-        query.limit,
-        query.scenario_type,
-        query.is_successful,
-    )
+    filters = (query.scenario_type, query.is_successful)
+    if after is None:
+        rows = await queries.list_player_scenarios(
+            db, player_id, query.skip, query.limit + 1, *filters
+        )
+    else:
+        rows = await queries.list_player_scenarios_after(
+            db, player_id, *after, query.limit + 1, *filters
+        )
     if rows is None:
         raise NotFound(PLAYER_NOT_FOUND)
-    return json_response([Scenario(**row) for row in rows])
+    rows, headers = next_page(request, PLAYER_SCENARIOS, rows, query.limit, scope)
+    return json_response([Scenario(**row) for row in rows], headers=headers)
 
 
 @no_store
@@ -106,7 +126,7 @@ async def update_player(request: web.Request) -> web.Response:
         row = await queries.update_player(db, player_id, body.username, body.email)
         if row is None:
             raise NotFound(PLAYER_NOT_FOUND)
-        return json_response(Player(**row))
+        return rows_response(dict(row))
 
     if not who.is_admin:
         await _check_current_password(db, player_id, body.current_password)
@@ -118,7 +138,7 @@ async def update_player(request: web.Request) -> web.Response:
         await queries.set_password(conn, player_id, password_hash)
         # A second statement, so that it also sees sessions opened while the first waited.
         await queries.end_player_sessions(conn, player_id)
-    return json_response(Player(**row))
+    return rows_response(dict(row))
 
 
 async def _check_current_password(db: queries.Db, player_id: int, current: str | None) -> None:

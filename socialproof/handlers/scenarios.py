@@ -10,6 +10,7 @@ from socialproof.auth.permissions import (
 )
 from socialproof.auth.principal import authenticated
 from socialproof.errors import PLAYER_NOT_FOUND, SCENARIO_NOT_FOUND, Conflict, Forbidden, NotFound
+from socialproof.idempotency import idempotent
 from socialproof.keys import db_key
 from socialproof.models import Scenario, ScenarioCreate, ScenarioResult
 from socialproof.serialization import json_response, parse_body, path_id
@@ -18,14 +19,14 @@ from socialproof.validation import MAX_BIGINT
 RESULT_ALREADY_RECORDED = "Scenario result already recorded"
 
 
-async def create_scenario(request: web.Request) -> web.Response:
+@idempotent
+async def create_scenario(request: web.Request, db: queries.Db) -> web.Response:
     who = authenticated(request)
     body = await parse_body(request, ScenarioCreate)
     if body.is_successful is not None and not may_record_results(who):
         raise Forbidden()
     if not 1 <= body.player_id <= MAX_BIGINT:
         raise NotFound(PLAYER_NOT_FOUND)
-    db = request.app[db_key]
     if not may_access_scenarios_of(who, body.player_id):
         await refuse_player(db, who, body.player_id)
     if body.is_successful is None:
@@ -59,13 +60,14 @@ async def get_scenario(request: web.Request) -> web.Response:
     return json_response(Scenario(**row))
 
 
-async def record_result(request: web.Request) -> web.Response:
+@idempotent
+async def record_result(request: web.Request, db: queries.Db) -> web.Response:
     who = authenticated(request)
     if not may_record_results(who):
         raise Forbidden()
     scenario_id = path_id(request, "scenario_id", SCENARIO_NOT_FOUND)
     body = await parse_body(request, ScenarioResult)
-    row = await queries.record_result(request.app[db_key], scenario_id, body.is_successful)
+    row = await queries.record_result(db, scenario_id, body.is_successful)
     if row["id"] is None:
         raise (
             Conflict(RESULT_ALREADY_RECORDED)

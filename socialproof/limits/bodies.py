@@ -6,15 +6,11 @@ could not be parsed from there (aiohttp parses it from the connection), so it is
 the API takes JSON, and the token endpoint a urlencoded form (RFC 6749, section 4.3)."""
 
 import asyncio
-from collections.abc import Awaitable, Callable
 
-from aiohttp import web
+from aiohttp import hdrs, web
 
 from socialproof.errors import error_response
 from socialproof.serialization import MAX_BODY_BYTES
-
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-Middleware = Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]
 
 UNSUPPORTED_ENCODING = "Content-Encoding is not supported: send the body uncompressed"
 UNSUPPORTED_MULTIPART = "Multipart bodies are not supported: send JSON or a urlencoded form"
@@ -22,33 +18,23 @@ BODY_TIMED_OUT = "Request body took too long to arrive"
 TOO_LARGE = f"Request body is larger than {MAX_BODY_BYTES} bytes"
 
 
-def body_middleware(body_timeout: float) -> Middleware:
-    """Reads every request body before its handler, whole and within `body_timeout` seconds;
-    handlers then read it from memory (`request.read()` and `request.post()` keep it)."""
-
-    @web.middleware
-    async def read_body_first(request: web.Request, handler: Handler) -> web.StreamResponse:
-        if request.body_exists and (refused := await read_whole(request, body_timeout)):
-            return refused
-        return await handler(request)
-
-    return read_body_first
-
-
 async def read_whole(request: web.Request, body_timeout: float) -> web.Response | None:
     """Read the request's body into memory, whole, within `body_timeout` seconds: None once it
     is there (reading it again costs nothing), else the answer that refuses it."""
     # The server does not inflate bodies (auto_decompress off): a few kilobytes of gzip can
     # inflate to gigabytes, and the contract's bodies are small JSON anyway.
-    if request.headers.get("Content-Encoding", "identity").strip().lower() != "identity":
+    if request.headers.get(hdrs.CONTENT_ENCODING, "identity").strip().lower() != "identity":
         return error_response(415, UNSUPPORTED_ENCODING)
     if request.content_type.startswith("multipart/"):
         return error_response(415, UNSUPPORTED_MULTIPART)
     if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
         return error_response(413, TOO_LARGE)
     try:
-        async with asyncio.timeout(body_timeout):
-            await request.read()
+        if request.content.is_eof():  # all of it is here (a small body comes with its headers)
+            await request.read()  # cannot wait, so it needs no timer
+        else:
+            async with asyncio.timeout(body_timeout):
+                await request.read()
     except web.HTTPRequestEntityTooLarge:  # a chunked body past the limit
         return error_response(413, TOO_LARGE)
     except (TimeoutError, ConnectionResetError) as error:
@@ -56,7 +42,7 @@ async def read_whole(request: web.Request, body_timeout: float) -> web.Response 
         # payload keeps: a cycle that would hold the memory until a full garbage collection.
         _forget_traceback(error)
         if isinstance(error, ConnectionResetError):
-            raise  # the client hung up: the error middleware says so, at INFO
+            raise  # the client hung up: errors.answer says so, at INFO
         response = error_response(408, BODY_TIMED_OUT)
         response.force_close()  # the rest of the body may still be on its way
         return response

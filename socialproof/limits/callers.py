@@ -1,7 +1,7 @@
 """Who a request comes from: the client address, believing X-Forwarded-For only from trusted
 proxies, and the caller a per-caller limit counts."""
 
-from aiohttp import web
+from aiohttp import hdrs, web
 
 from socialproof.auth.principal import caller
 from socialproof.errors import InvalidCredentials
@@ -22,7 +22,7 @@ def caller_key(request: web.Request, trusted: TrustedProxies) -> str:
 
     The token is verified here, once: `auth.principal.caller` keeps the principal on the
     request for the handler. A token that fails counts by address; the handler answers 401."""
-    if "Authorization" in request.headers:
+    if hdrs.AUTHORIZATION in request.headers:
         try:
             principal = caller(request)
         except InvalidCredentials:

@@ -10,9 +10,10 @@ Policies (settings RATE_LIMIT_AUTH, RATE_LIMIT_WRITE, RATE_LIMIT_READ; RATE_LIMI
 - read: GET and HEAD, per caller.
 /, /health*, /metrics, /docs* and /openapi.json are never limited.
 
-A rejected request does no work: the limiter runs before the body is read (the per-account
-check after, reading it as the body middleware does: whole, bounded in size and time) and
-before the handler.
+A rejected request does no work: the limiter runs before the handler, so no SQL and no password
+hash. Its body has been read by then, as every body is (whole, bounded in size and time, by
+the request middleware), which the per-account check needs and the connection would have to
+do anyway before it can carry the next request.
 """
 
 import asyncio
@@ -196,7 +197,7 @@ class Limiter:
             key = f"{guard.name}:{caller_key(request, self.trusted)}"
         try:
             decision = await guard.store.take(key[:MAX_KEY_CHARS], guard.rate)
-        except Exception as error:  # mapped as a handler's would be, outside the error middleware
+        except Exception as error:  # counted, then failing open or closed as the policy says
             answer = _store_failed(guard, error)
             return answer if answer is not None else await handler(request)
         if not decision.admitted:
@@ -237,7 +238,7 @@ class Limiter:
         key = f"{ACCOUNT}:{username[:MAX_KEY_CHARS].lower()}"
         try:
             decision = await guard.store.take(key[:MAX_KEY_CHARS], guard.rate)
-        except Exception as error:  # mapped as a handler's would be, outside the error middleware
+        except Exception as error:  # counted, then failing open or closed as the policy says
             return _store_failed(guard, error)
         if not decision.admitted:
             return _too_many(guard, decision)
@@ -246,7 +247,7 @@ class Limiter:
 
 def _store_failed(guard: Guard, error: Exception) -> web.Response | None:
     """When the store cannot answer: for Redis, 503 if the policy fails closed, else None (the
-    request goes on uncounted); for PostgreSQL, the answer the error middleware would give
+    request goes on uncounted); for PostgreSQL, the answer any other failure would get
     (503 when the database is down). Counted either way; Redis logs its own outage."""
     for hook in on_store_unavailable:
         hook(guard.name)
@@ -268,7 +269,7 @@ limiter_key = web.AppKey("limiter", Limiter)
 async def _password_login_username(request: web.Request) -> str | None:
     """The form's username when the body is an OAuth2 password grant, else None."""
     if request.content_type != "application/x-www-form-urlencoded":
-        return None  # the body middleware refuses multipart; JSON is no login
+        return None  # the request middleware refuses multipart; JSON is no login
     try:
         form = await request.post()
     except ValueError:

@@ -4,7 +4,7 @@
 -- Parameters:
 --   $1 player_id      bigint
 --   $2 skip           bigint   rows to pass over (>= 0)
---   $3 limit          integer  rows to return (1-1000)
+--   $3 limit          integer  rows to return (1-1001: a page and the next row)
 --   $4 scenario_type  text     only this type; null for all
 --   $5 is_successful  boolean  only these results; null for all (unplayed ones included)
 -- Returns: no row when the player does not exist; otherwise one row per scenario, or a single

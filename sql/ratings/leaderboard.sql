@@ -7,7 +7,7 @@
 --
 -- Parameters:
 --   $1 skip   bigint   rows to pass over (>= 0)
---   $2 limit  integer  rows to return (1-1000)
+--   $2 limit  integer  rows to return (1-1001: a page and the next row)
 -- Returns: up to $2 rows (rank, player_id, username, player_skill_rating).
 -- Index: player_profiles_rating_id_idx, walked in order for the page. Cost grows with
 --   skip + limit; the first row's count is players_rated_above()'s (migrations).

@@ -1,0 +1,3 @@
+-- How many idempotency keys are held.
+SELECT count(*)::integer
+FROM idempotency_keys;
