@@ -9,9 +9,10 @@
 --   level  1  narrow bands of 10/64 points (about 0.16; 64 to a band).
 -- players_rated_above(rating) sums the wide bands above the rating's, the bands above it
 -- inside its wide band (15 at most), the narrow bands above it inside its band (63 at most),
--- each band's count split over rating_band_shards() rows as before: about 1,300 rows at most.
--- It counts one by one only the players of its own narrow band rated higher: at most a few
--- hundred, in the crowded middle of a million.
+-- each band's count split over rating_band_shards() rows as before: 16 rows for each wide
+-- band above and at most 1,248 more (1,264 in the middle of a million players spread over 800
+-- points). It counts one by one only the players of its own narrow band rated higher: a few
+-- hundred at most at a million players, whose densest narrow band holds about 500.
 --
 -- Crowds of equal ratings. A rating exactly on a band's lower edge (every new player's 500)
 -- is counted at levels -1 and 0 only: every other rating in its band is higher, so no narrow
