@@ -8,8 +8,8 @@
 -- (player_profiles_rating_id_idx, range-scanned): the one part whose cost grows with the
 -- number of players, those who share the band.
 --
--- STABLE, not STRICT, and a single expression: the planner inlines it into the statement
--- that calls it.
+-- STABLE: its statements see the calling statement's snapshot. (Migration 0011 replaces the
+-- body; this SQL function was not inlined, since it holds subqueries.)
 -- depends: 0005.rating-band-constants
 SET LOCAL lock_timeout = '5s';
 
