@@ -28,7 +28,6 @@ from aiohttp.web_urldispatcher import AbstractRoute
 
 from socialproof.errors import RETRY_AFTER, answer_for, error_response
 from socialproof.keys import db_key
-from socialproof.limits.bodies import read_whole
 from socialproof.limits.callers import TrustedProxies, caller_key, client_address
 from socialproof.limits.rates import Decision, Rate
 from socialproof.limits.stores import (
@@ -227,11 +226,8 @@ class Limiter:
         self, request: web.Request, guard: Guard
     ) -> Decision | web.Response | None:
         """A password login's count per account (the form's username, lower-cased): its
-        decision, the answer that refuses the request, or None for any other body."""
-        if request.body_exists and (
-            refused := await read_whole(request, self.settings.body_timeout)
-        ):
-            return refused
+        decision, the answer that refuses the request, or None for any other body. The body is
+        in memory already: the request middleware read it before the limiter runs."""
         username = await _password_login_username(request)
         if username is None:
             return None
