@@ -49,12 +49,7 @@ _JSON_OPTIONS = orjson.OPT_UTC_Z
 def json_response(
     data: Any, status: int = 200, headers: dict[str, str] | None = None
 ) -> web.Response:
-    return web.Response(
-        body=orjson.dumps(converter.unstructure(data), option=_JSON_OPTIONS),
-        status=status,
-        headers=headers,
-        content_type="application/json",
-    )
+    return rows_response(converter.unstructure(data), status, headers)
 
 
 def rows_response(

@@ -27,7 +27,13 @@ from socialproof.keys import Lifecycle, deadlines_key, lifecycle_key, settings_k
 from socialproof.middleware import serve
 from socialproof.settings import Settings
 from tests import pg
-from tests.api import Client, create_player, create_scenario, elo, get_json
+from tests.api import (
+    Client,
+    assert_rating_follows_history,
+    create_player,
+    create_scenario,
+    get_json,
+)
 from tests.proxy import DatabaseProxy
 
 UNAVAILABLE = {"detail": "Database unavailable"}
@@ -319,12 +325,7 @@ async def test_create_then_record_by_300_clients_gives_no_500(
     results = await asyncio.gather(*(create_then_record(n) for n in range(300)))
     assert Counter(results) == {(201, 200): 300}
     for player in players:
-        history = await get_json(client, f"/players/{player['id']}/rating-history")
-        rating = 500.0
-        for entry in history:
-            rating = elo(rating, entry["difficulty_level"], entry["is_successful"])
-        final = await get_json(client, f"/players/{player['id']}")
-        assert final["player_skill_rating"] == pytest.approx(rating)
+        await assert_rating_follows_history(client, player["id"])
 
 
 async def test_ready_turns_503_while_draining(

@@ -18,7 +18,12 @@ from socialproof.keys import db_key
 from socialproof.settings import Settings
 from socialproof.sqlfiles import SQL
 from tests import pg
-from tests.api import Client, create_player, create_scenario, elo, get_json
+from tests.api import (
+    Client,
+    assert_rating_follows_history,
+    create_player,
+    create_scenario,
+)
 from tests.auth_api import bearer, client_token, login, sign_up
 from tests.test_bounds import lock_waiters, players_locked
 
@@ -547,12 +552,7 @@ async def test_retried_writes_under_deadlocks_still_run_once(
     await asyncio.gather(*(create_then_record(n) for n in range(150)))
     assert written(empty_tables) == (4, 150, 150)
     for player in players:
-        history = await get_json(client, f"/players/{player['id']}/rating-history")
-        rating = 500.0
-        for entry in history:
-            rating = elo(rating, entry["difficulty_level"], entry["is_successful"])
-        final = await get_json(client, f"/players/{player['id']}")
-        assert final["player_skill_rating"] == pytest.approx(rating)
+        await assert_rating_follows_history(client, player["id"])
 
 
 async def test_browsers_may_send_the_key_and_read_the_replay_header(

@@ -4,11 +4,9 @@ start-up), what start-up checks, migrations kept off it, and PostgreSQL going aw
 
 The API's own tests run through pgbouncer too, in .ci/run's pass with TEST_PGBOUNCER=1."""
 
-import asyncio
 import logging
 import subprocess
 import sys
-import time
 from collections.abc import Awaitable, Callable
 
 import asyncpg
@@ -19,7 +17,7 @@ from socialproof import PROJECT_ROOT, database, migrations, pgserver, queries
 from socialproof.__main__ import check_connections
 from socialproof.app import create_app
 from socialproof.settings import Settings
-from tests.api import Client, create_player
+from tests.api import Client, create_player, wait_until_served
 from tests.pgbouncer import running
 from tests.proxy import DatabaseProxy
 from tests.test_bounds import MARGIN, STATEMENT_TIMED_OUT, players_locked, timed
@@ -159,11 +157,6 @@ async def test_postgres_gone_behind_pgbouncer_is_503_then_recovers_without_resta
                 assert elapsed < 2 + MARGIN, path
 
             await proxy.start()
-            deadline = time.monotonic() + 10
-            while (response := await client.get(f"/players/{player['id']}")).status != 200:
-                assert time.monotonic() < deadline, "the service did not recover"
-                await asyncio.sleep(0.2)
-            assert await response.json() == player
-            assert (await client.get("/health")).status == 200
+            await wait_until_served(client, player)
     finally:
         await proxy.stop()

@@ -1,6 +1,5 @@
 """The service's own routes and the contract's general rules: JSON 404/405/500, health, outages."""
 
-import asyncio
 import time
 from collections.abc import Awaitable, Callable
 
@@ -12,7 +11,7 @@ from socialproof.deadlines import RequestDeadlines
 from socialproof.keys import Lifecycle, deadlines_key, lifecycle_key, settings_key
 from socialproof.middleware import serve
 from socialproof.settings import Settings
-from tests.api import Client, create_player
+from tests.api import Client, create_player, wait_until_served
 from tests.proxy import DatabaseProxy
 
 
@@ -90,11 +89,6 @@ async def test_database_outage_is_503_then_recovers_without_restart(
         assert await health.json() == {"status": "unavailable", "database": "unreachable"}
 
         await proxy.start()
-        deadline = time.monotonic() + 10
-        while (response := await client.get(f"/players/{player['id']}")).status != 200:
-            assert time.monotonic() < deadline, "the service did not recover"
-            await asyncio.sleep(0.2)
-        assert await response.json() == player
-        assert (await client.get("/health")).status == 200
+        await wait_until_served(client, player)
     finally:
         await proxy.stop()
