@@ -6,14 +6,15 @@ the browser story is in `serialization.parse_body`: a body whose Content-Type is
 refused (415), so a cross-site form or a `text/plain` fetch, which needs no preflight, cannot
 create anything.
 
-One middleware rather than aiohttp-cors: that library is configured route by route (each route
-added to it, an OPTIONS route registered beside each) and adds its headers from a signal, only
-to answers of routes it knows; this covers every route and every answer, the error
-middleware's included, in a few lines.
+Not aiohttp-cors: that library is configured route by route (each route added to it, an OPTIONS
+route registered beside each) and adds its headers from a signal, only to answers of routes it
+knows; this covers every route and every answer, errors included, in a few lines, called by
+the wrapper every handler is served through (`socialproof.serving`).
 """
 
 from aiohttp import hdrs, web
-from aiohttp.typedefs import Handler, Middleware
+
+from socialproof.headers import Response
 
 ALLOW_METHODS = "GET, POST, PATCH, DELETE"
 ALLOW_HEADERS = "Authorization, Content-Type, Idempotency-Key, X-Request-ID"
@@ -24,42 +25,39 @@ EXPOSE_HEADERS = (
 MAX_AGE = "600"
 
 
-def _is_preflight(request: web.Request) -> bool:
-    """An OPTIONS request asking about a real path (an unknown one stays 404)."""
-    return (
-        request.method == hdrs.METH_OPTIONS
-        and hdrs.ACCESS_CONTROL_REQUEST_METHOD in request.headers
-        and not isinstance(request.match_info.http_exception, web.HTTPNotFound)
-    )
+class Cors:
+    """The CORS headers for the origins in CORS_ALLOW_ORIGINS (`from_settings`: None when no
+    origin is allowed, and then nothing is added anywhere)."""
 
+    def __init__(self, origins: tuple[str, ...]) -> None:
+        self.allowed = frozenset(origin.rstrip("/").lower() for origin in origins)
 
-def cors_middlewares(origins: tuple[str, ...]) -> list[Middleware]:
-    """The CORS middleware for `origins`, or none at all when no origin is allowed."""
-    if not origins:
-        return []
-    allowed = frozenset(origin.rstrip("/").lower() for origin in origins)
+    @classmethod
+    def from_settings(cls, origins: tuple[str, ...]) -> "Cors | None":
+        return cls(origins) if origins else None
 
-    @web.middleware
-    async def cors_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    def preflight(self, request: web.Request) -> Response | None:
+        """The answer to a preflight from an allowed origin; None for any other request.
+        Asked only of OPTIONS requests to a path that has routes (`socialproof.routes`)."""
         origin = request.headers.get(hdrs.ORIGIN)
-        if origin is None or origin not in allowed:
-            response = await handler(request)
-        elif _is_preflight(request):
-            response = web.Response(
-                status=204,
-                headers={
-                    hdrs.ACCESS_CONTROL_ALLOW_ORIGIN: origin,
-                    hdrs.ACCESS_CONTROL_ALLOW_METHODS: ALLOW_METHODS,
-                    hdrs.ACCESS_CONTROL_ALLOW_HEADERS: ALLOW_HEADERS,
-                    hdrs.ACCESS_CONTROL_MAX_AGE: MAX_AGE,
-                },
-            )
-        else:
-            response = await handler(request)
-            response.headers[hdrs.ACCESS_CONTROL_ALLOW_ORIGIN] = origin
-            response.headers[hdrs.ACCESS_CONTROL_EXPOSE_HEADERS] = EXPOSE_HEADERS
-        # The answer depends on the Origin: a cache must not give one origin's to another.
-        response.headers[hdrs.VARY] = hdrs.ORIGIN
-        return response
+        if hdrs.ACCESS_CONTROL_REQUEST_METHOD not in request.headers or origin not in self.allowed:
+            return None
+        return Response(
+            status=204,
+            headers={
+                hdrs.ACCESS_CONTROL_ALLOW_ORIGIN: origin,
+                hdrs.ACCESS_CONTROL_ALLOW_METHODS: ALLOW_METHODS,
+                hdrs.ACCESS_CONTROL_ALLOW_HEADERS: ALLOW_HEADERS,
+                hdrs.ACCESS_CONTROL_MAX_AGE: MAX_AGE,
+            },
+        )
 
-    return [cors_middleware]
+    def add_headers(self, request: web.Request, response: web.StreamResponse) -> None:
+        """On every answer: whom it may be shown to, and that it depends on the Origin (a cache
+        must not give one origin's answer to another)."""
+        headers = response.headers
+        origin = request.headers.get(hdrs.ORIGIN)
+        if origin in self.allowed and hdrs.ACCESS_CONTROL_ALLOW_ORIGIN not in headers:
+            headers[hdrs.ACCESS_CONTROL_ALLOW_ORIGIN] = origin
+            headers[hdrs.ACCESS_CONTROL_EXPOSE_HEADERS] = EXPOSE_HEADERS
+        headers[hdrs.VARY] = hdrs.ORIGIN

@@ -9,6 +9,7 @@ import orjson
 from aiohttp import web
 
 from socialproof import metrics
+from socialproof.headers import Response
 
 log = logging.getLogger(__name__)
 
@@ -159,7 +160,7 @@ def database_error_kind(error: Exception) -> str | None:
 
 
 def error_response(status: int, detail: Any, headers: dict[str, str] | None = None) -> web.Response:
-    return web.Response(
+    return Response(
         body=orjson.dumps({"detail": detail}),
         status=status,
         content_type="application/json",
@@ -177,7 +178,7 @@ def answer(request: web.Request, error: BaseException, timed_out: bool) -> web.R
         return error_response(error.status, error.detail, error.headers)
     if isinstance(error, web.HTTPException):
         if error.status < 400:  # a redirect: its status and headers (Location), no body
-            return web.Response(status=error.status, headers=error.headers)
+            return Response(status=error.status, headers=error.headers)
         headers = {"Allow": error.headers["Allow"]} if "Allow" in error.headers else None
         return error_response(error.status, error.reason, headers)
     if isinstance(error, ConnectionResetError):

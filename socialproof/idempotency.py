@@ -33,6 +33,7 @@ from multidict import istr
 
 from socialproof import queries
 from socialproof.errors import BadRequest, Conflict, RequestValidationError, answer_for
+from socialproof.headers import Response
 from socialproof.keys import db_key, settings_key
 from socialproof.limits.callers import caller_key
 from socialproof.retry import retried
@@ -200,6 +201,6 @@ async def _replay(conn: queries.Db, claim: Claim) -> web.Response:
         )
     headers = {} if kept["location"] is None else {"Location": kept["location"]}
     headers[REPLAYED] = "true"
-    return web.Response(
+    return Response(
         body=kept["body"], status=kept["status"], content_type="application/json", headers=headers
     )

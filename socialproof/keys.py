@@ -25,6 +25,7 @@ class Lifecycle:
 settings_key = web.AppKey("settings", Settings)
 db_key = web.AppKey("db", asyncpg.Pool)
 openapi_key = web.AppKey("openapi", dict[str, Any])
+openapi_json_key = web.AppKey("openapi_json", bytes)
 lifecycle_key = web.AppKey("lifecycle", Lifecycle)
 deadlines_key = web.AppKey("deadlines", RequestDeadlines)
 probe_key: web.AppKey["ProbeConnection"] = web.AppKey("probe")

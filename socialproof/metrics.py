@@ -1,8 +1,9 @@
 """Metrics in Prometheus's text format at /metrics, named as OpenTelemetry names them.
 
-Requests are timed by the request middleware (one histogram observation each); the pool's
-connections are counted when scraped; database errors, retries and rate-limit rejections are
-counted by the code that sees them, through `database_error`, `retry` and `rate_limited`.
+Requests are timed as they are served (`socialproof.serving`: one `Durations.observe` each);
+the pool's connections are counted when scraped; database errors, retries and rate-limit
+rejections are counted by the code that sees them, through `database_error`, `retry` and
+`rate_limited`.
 
 With several workers (`WORKERS > 1`) the serve command calls `share_across_workers()` before
 forking: every worker then keeps its values in files of one directory, and a scrape, whichever
@@ -11,12 +12,14 @@ worker serves it, reads them all (prometheus_client's multiprocess mode).
 
 import asyncio
 import atexit
+import itertools
 import os
 import shutil
 import tempfile
-from collections.abc import AsyncIterator
+from bisect import bisect_left
+from collections import defaultdict
+from collections.abc import AsyncIterator, Iterator
 from contextlib import suppress
-from time import perf_counter
 from typing import Any
 
 import asyncpg
@@ -27,11 +30,13 @@ from prometheus_client import (
     CollectorRegistry,
     Counter,
     Gauge,
-    Histogram,
     generate_latest,
     multiprocess,
     values,
 )
+from prometheus_client.core import HistogramMetricFamily
+from prometheus_client.registry import Collector
+from prometheus_client.utils import floatToGoString
 
 from socialproof.keys import db_key
 
@@ -39,15 +44,16 @@ MULTIPROCESS_DIR_ENV = "PROMETHEUS_MULTIPROC_DIR"
 # What `generate_latest` writes: the text format every Prometheus reads.
 CONTENT_TYPE = CONTENT_TYPE_PLAIN_0_0_4
 
-# Every metric has labels: a labelled metric holds no value until a label set is first used,
-# so `share_across_workers` can still choose where values are kept after this import.
-REQUEST_DURATION = Histogram(
-    "http_server_request_duration_seconds",
-    "Duration of HTTP server requests.",
-    ["http_request_method", "http_route", "http_response_status_code"],
-    # OpenTelemetry's advised boundaries for this metric.
-    buckets=(0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10),
-)
+# Request durations, as OpenTelemetry names them, with its advised bucket boundaries. Counted by
+# `Durations` rather than a prometheus_client Histogram (see there).
+DURATION_NAME = "http_server_request_duration_seconds"
+DURATION_HELP = "Duration of HTTP server requests."
+DURATION_LABELS = ("http_request_method", "http_route", "http_response_status_code")
+DURATION_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10)
+_BUCKET_LABELS = (*(floatToGoString(bound) for bound in DURATION_BUCKETS), "+Inf")
+
+# Every other metric has labels: a labelled metric holds no value until a label set is first
+# used, so `share_across_workers` can still choose where values are kept after this import.
 ACTIVE_REQUESTS = Gauge(
     "http_server_active_requests",
     "Number of active HTTP server requests.",
@@ -87,7 +93,7 @@ RATE_LIMITER_UNAVAILABLE = Counter(
 
 # Labels stay bounded: any other method is counted as _OTHER (as OpenTelemetry does), and a
 # request that matched no route is counted under one fixed route, never its raw path.
-_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+COUNTED_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 OTHER_METHOD = "_OTHER"
 UNMATCHED_ROUTE = "unmatched"
 
@@ -123,45 +129,106 @@ def rate_limiter_unavailable(policy: str) -> None:
     RATE_LIMITER_UNAVAILABLE.labels(policy).inc()
 
 
-# The hot path, kept to one histogram observation a request: each label set's child is looked
-# up once and kept (prometheus_client's `labels()` costs as much as the observation), and
-# requests in flight are plain counts, copied into their gauge when scraped (and every second
-# with several workers) rather than a locked gauge moved twice a request.
-_durations: dict[tuple[str, str, int], Any] = {}
-_in_flight: dict[str, int] = {}
+class Durations:
+    """The requests of one method, route and status: how many took up to each bucket's bound
+    (each counted in its own bucket only), and their total time.
+
+    Not prometheus_client's Histogram: its `observe` takes a lock twice and checks its labels
+    on every call, a tenth of the whole cost a primary-key read adds to its SQL here; this one
+    is a list index and an addition, read when scraped."""
+
+    __slots__ = ("_shared", "buckets", "labels", "sum")
+
+    def __init__(self, labels: tuple[str, str, str]) -> None:
+        self.labels = labels
+        self.buckets = [0] * len(_BUCKET_LABELS)  # the last: above every bound (+Inf)
+        self.sum = 0.0
+        # With several workers, the values in prometheus_client's shared files that `publish`
+        # copies these into; made on first use.
+        self._shared: list[Any] | None = None
+
+    def observe(self, seconds: float) -> None:
+        self.buckets[bisect_left(DURATION_BUCKETS, seconds)] += 1
+        self.sum += seconds
+
+    def publish(self) -> None:
+        """Copy the counts into this worker's shared files, where any worker's scrape reads
+        them (laid out as prometheus_client's own histogram keeps them)."""
+        if self._shared is None:
+            bucket_labels = (*DURATION_LABELS, "le")
+            self._shared = [
+                *(
+                    values.ValueClass(
+                        "histogram",
+                        DURATION_NAME,
+                        f"{DURATION_NAME}_bucket",
+                        bucket_labels,
+                        (*self.labels, le),
+                        DURATION_HELP,
+                    )
+                    for le in _BUCKET_LABELS
+                ),
+                values.ValueClass(
+                    "histogram",
+                    DURATION_NAME,
+                    f"{DURATION_NAME}_sum",
+                    DURATION_LABELS,
+                    self.labels,
+                    DURATION_HELP,
+                ),
+            ]
+        for shared, value in zip(self._shared, [*self.buckets, self.sum], strict=True):
+            shared.set(value)
 
 
-def request_started(request: web.Request) -> tuple[str, float]:
-    """A request begins: its method as counted, and when it began."""
-    method = request.method if request.method in _METHODS else OTHER_METHOD
-    _in_flight[method] = _in_flight.get(method, 0) + 1
-    return method, perf_counter()
+_durations: dict[tuple[str, str, int], Durations] = {}
 
 
-def request_finished(request: web.Request, method: str, status: int, started: float) -> None:
-    """A request was answered with `status`: timed by method, route template and status."""
-    _in_flight[method] -= 1
-    resource = request.match_info.route.resource
-    route = resource.canonical if resource is not None else UNMATCHED_ROUTE
-    child = _durations.get((method, route, status))
-    if child is None:
-        child = REQUEST_DURATION.labels(method, route, str(status))
-        _durations[method, route, status] = child
-    child.observe(perf_counter() - started)
+def durations(method: str, route: str, status: int) -> Durations:
+    """The durations of requests with `method` (one of COUNTED_METHODS, or OTHER_METHOD) to
+    `route` (a route's template, or UNMATCHED_ROUTE) answered `status`."""
+    key = (method, route, status)
+    found = _durations.get(key)
+    if found is None:
+        found = _durations[key] = Durations((method, route, str(status)))
+    return found
 
 
-def request_abandoned(method: str) -> None:
-    """A request ended without an answer (the client left): no longer in flight, not timed."""
-    _in_flight[method] -= 1
+class _DurationsCollector(Collector):
+    """The durations as one histogram, for a scrape of this process (one worker)."""
+
+    def collect(self) -> Iterator[HistogramMetricFamily]:
+        family = HistogramMetricFamily(DURATION_NAME, DURATION_HELP, labels=DURATION_LABELS)
+        for counted in list(_durations.values()):
+            cumulative = itertools.accumulate(counted.buckets)
+            family.add_metric(
+                counted.labels, list(zip(_BUCKET_LABELS, cumulative, strict=True)), counted.sum
+            )
+        yield family
+
+
+REGISTRY.register(_DurationsCollector())
+
+#: Requests in flight, by method label: plain counts the request path moves, copied into their
+#: gauge when scraped (and every second with several workers), rather than a locked gauge.
+in_flight: defaultdict[str, int] = defaultdict(int)
 
 
 def count_gauges(pool: asyncpg.Pool) -> None:
-    """Copy this worker's requests in flight and its pool's connections into their gauges."""
-    for method, count in _in_flight.items():
+    """Copy this worker's requests in flight and its pool's connections into their gauges;
+    with several workers, its request durations into the shared files too."""
+    for method, count in list(in_flight.items()):
         ACTIVE_REQUESTS.labels(method).set(count)
     idle = pool.get_idle_size()
     CONNECTIONS.labels("idle").set(idle)
     CONNECTIONS.labels("used").set(pool.get_size() - idle)
+    if MULTIPROCESS_DIR_ENV in os.environ:
+        _publish_durations()
+
+
+def _publish_durations() -> None:
+    for counted in list(_durations.values()):
+        counted.publish()
 
 
 def _registry() -> CollectorRegistry:
@@ -180,8 +247,9 @@ def exposition(app: web.Application) -> bytes:
 
 
 async def _count_gauges_while_serving(app: web.Application) -> AsyncIterator[None]:
-    """cleanup_ctx: with several workers, each copies its gauges every second (a scrape
-    copies only those of the worker serving it); at exit its gauges go."""
+    """cleanup_ctx: with several workers, each copies its gauges and durations every second (a
+    scrape copies only those of the worker serving it); at exit its durations are copied a
+    last time and its gauges go."""
     if MULTIPROCESS_DIR_ENV not in os.environ:
         yield
         return
@@ -196,6 +264,7 @@ async def _count_gauges_while_serving(app: web.Application) -> AsyncIterator[Non
     task.cancel()
     with suppress(asyncio.CancelledError):
         await task
+    _publish_durations()
     multiprocess.mark_process_dead(os.getpid())
 
 

@@ -1,12 +1,12 @@
 """Requests aiohttp answers by itself: one JSON answer and one log line, no request bytes.
 
 A request aiohttp cannot parse (a malformed request line, a header or URL over its limits) is
-answered by its low-level `RequestHandler.handle_error`, before any middleware or signal runs:
+answered by its low-level `RequestHandler.handle_error`, before any route is matched:
 in plain text that quotes the offending bytes, logged as an ERROR with a traceback. aiohttp
 has no hook for this answer, so `install()` replaces that one method: the answer becomes the
 contract's `{"detail": ...}` with the headers every other answer has, and the log one WARNING
 line naming the request's id, the status and the kind of fault (never the bytes: they may
-hold a token). An exception that escapes every middleware still answers 500, logged with its
+hold a token). An exception that escapes the serving wrapper still answers 500, logged with its
 traceback.
 """
 
@@ -17,18 +17,10 @@ import orjson
 from aiohttp import web, web_protocol
 from aiohttp.http_exceptions import BadHttpMethod
 
-from socialproof.headers import secure
+from socialproof.headers import Response
 from socialproof.logs import REQUEST_ID_HEADER, new_request_id, request_id
 
 log = logging.getLogger(__name__)
-
-
-class _ProtocolErrorResponse(web.Response):
-    """Given the headers of every answer after aiohttp adds its own: no signal runs for these."""
-
-    async def _prepare_headers(self) -> None:
-        await super()._prepare_headers()
-        secure(self)
 
 
 def handle_error(
@@ -38,7 +30,7 @@ def handle_error(
     exc: BaseException | None = None,
     message: str | None = None,
 ) -> web.StreamResponse:
-    rid = request_id.get()  # set when a handler's exception escaped the middlewares
+    rid = request_id.get()  # set when a handler's exception escaped the serving wrapper
     if rid is None:
         rid = new_request_id()
         request_id.set(rid)
@@ -56,7 +48,7 @@ def handle_error(
         )
     if request.writer.output_size > 0:  # part of an answer is out: the connection is lost
         raise ConnectionError("cannot answer an error after the response has started")
-    response = _ProtocolErrorResponse(
+    response = Response(
         body=orjson.dumps({"detail": HTTPStatus(status).phrase}),
         status=status,
         content_type="application/json",

@@ -15,6 +15,7 @@ from socialproof.errors import (
     RequestValidationError,
     UnsupportedMediaType,
 )
+from socialproof.headers import Response
 from socialproof.validation import (
     MAX_BIGINT,
     FieldError,
@@ -59,7 +60,7 @@ def rows_response(
 ) -> web.Response:
     """`data` already in JSON's types (rows as dicts, timestamps included): written by orjson
     without the converter, the read path's cheapest answer."""
-    return web.Response(
+    return Response(
         body=orjson.dumps(data, option=_JSON_OPTIONS),
         status=status,
         headers=headers,

@@ -22,6 +22,9 @@ class DatabaseProxy:
         self._server: asyncio.Server | None = None
         self._pipes: set[asyncio.Task[None]] = set()
         self.port = 0
+        # Cleared: bytes stop flowing both ways, connections stay open (a server that hangs).
+        self.flowing = asyncio.Event()
+        self.flowing.set()
 
     @property
     def url(self) -> str:
@@ -54,7 +57,9 @@ class DatabaseProxy:
             else:
                 up_reader, up_writer = await asyncio.open_connection(*self._target)
             try:
-                await asyncio.gather(_pipe(reader, up_writer), _pipe(up_reader, writer))
+                await asyncio.gather(
+                    _pipe(reader, up_writer, self.flowing), _pipe(up_reader, writer, self.flowing)
+                )
             finally:
                 up_writer.close()
         except (asyncio.CancelledError, OSError):
@@ -64,9 +69,12 @@ class DatabaseProxy:
             self._pipes.discard(task)
 
 
-async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+async def _pipe(
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, flowing: asyncio.Event
+) -> None:
     with contextlib.suppress(OSError):
         while data := await reader.read(65536):
+            await flowing.wait()
             writer.write(data)
             await writer.drain()
     writer.close()

@@ -21,10 +21,10 @@ from psycopg import sql
 
 from socialproof import migrations
 from socialproof.app import create_app
-from socialproof.deadlines import RequestDeadlines
+from socialproof.deadlines import GRACE_SECONDS, RequestDeadlines
 from socialproof.errors import DatabaseUnreachable
 from socialproof.keys import Lifecycle, deadlines_key, lifecycle_key, settings_key
-from socialproof.middleware import serve
+from socialproof.serving import served
 from socialproof.settings import Settings
 from tests import pg
 from tests.api import (
@@ -33,6 +33,7 @@ from tests.api import (
     create_player,
     create_scenario,
     get_json,
+    wait_until_served,
 )
 from tests.proxy import DatabaseProxy
 
@@ -71,7 +72,7 @@ async def timed(client: Client, method: str, path: str, **kwargs: Any) -> tuple[
     return response.status, body, time.monotonic() - started
 
 
-# The table, raised through the middleware: what each failure answers.
+# The table, raised through the serving wrapper: what each failure answers.
 def _raise(error: Exception) -> Callable[[web.Request], Awaitable[web.Response]]:
     async def handler(request: web.Request) -> web.Response:
         raise error
@@ -117,11 +118,11 @@ async def test_each_failure_answers_as_the_table_says(
     status: int,
     detail: str,
 ) -> None:
-    app = web.Application(middlewares=[serve])
+    app = web.Application()
     app[settings_key] = Settings()
     app[lifecycle_key] = Lifecycle()
     app[deadlines_key] = RequestDeadlines(Settings().request_timeout)
-    app.router.add_get("/fails", _raise(error))
+    app.router.add_get("/fails", served(app, "/fails", _raise(error)))
     client = await aiohttp_client(app)
     with caplog.at_level(logging.WARNING, logger="socialproof.errors"):
         response = await client.get("/fails")
@@ -275,6 +276,28 @@ async def test_a_connection_lost_mid_statement_is_503(
             # And a refused connection, now that nothing listens.
             status, body, _ = await timed(client, "GET", f"/players/{player['id']}")
             assert (status, body) == (503, UNAVAILABLE)
+    finally:
+        await proxy.stop()
+
+
+async def test_a_database_that_stops_answering_costs_a_request_its_request_timeout(
+    aiohttp_client: AppClient, settings: Settings
+) -> None:
+    """A server that hangs sends no statement_timeout error, and the statement the deadline
+    cancels never ends: the request answers within REQUEST_TIMEOUT and its grace, and once the
+    server answers again so does the service."""
+    proxy = DatabaseProxy(settings.database_url or "")
+    await proxy.start()
+    bounds = attrs.evolve(settings, database_url=proxy.url, request_timeout=1.0, db_timeout=4.0)
+    client = await aiohttp_client(create_app(bounds))
+    try:
+        player = await create_player(client)
+        proxy.flowing.clear()
+        status, body, seconds = await timed(client, "GET", f"/players/{player['id']}")
+        assert (status, body) == (503, {"detail": "Request timed out"})
+        assert 1.0 <= seconds < 1.0 + GRACE_SECONDS + 0.5, seconds
+        proxy.flowing.set()
+        await wait_until_served(client, player)
     finally:
         await proxy.stop()
 

@@ -16,7 +16,7 @@ import pytest
 import redis
 
 from socialproof.app import create_app
-from socialproof.limits import middleware
+from socialproof.limits import limiter
 from socialproof.limits.proxies import TrustedProxies
 from socialproof.limits.rates import Rate
 from socialproof.limits.stores import MemoryStore
@@ -249,11 +249,11 @@ async def test_rate_limits_off_means_no_limit_and_no_fields(
 def counted() -> Iterator[dict[str, list[str]]]:
     """What the limiter reports to its hooks (the metrics module's counters plug in here)."""
     seen: dict[str, list[str]] = {"rejected": [], "unavailable": []}
-    middleware.on_rejected.append(seen["rejected"].append)
-    middleware.on_store_unavailable.append(seen["unavailable"].append)
+    limiter.on_rejected.append(seen["rejected"].append)
+    limiter.on_store_unavailable.append(seen["unavailable"].append)
     yield seen
-    middleware.on_rejected.remove(seen["rejected"].append)
-    middleware.on_store_unavailable.remove(seen["unavailable"].append)
+    limiter.on_rejected.remove(seen["rejected"].append)
+    limiter.on_store_unavailable.remove(seen["unavailable"].append)
 
 
 async def test_rejections_are_reported_per_policy(

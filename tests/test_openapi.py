@@ -23,12 +23,13 @@ def _path(path: str) -> str:
 
 
 def routed_operations(app: web.Application) -> set[tuple[str, str]]:
-    """(METHOD, path) of every route; HEAD and OPTIONS come with GET, the assets are not API."""
+    """(METHOD, path) of every route; HEAD comes with GET; the assets are not API, nor is the
+    last route, which answers what no other takes (404, 405)."""
     operations = set()
     for route in app.router.routes():
-        if route.method in {"HEAD", "OPTIONS"} or isinstance(route.resource, web.StaticResource):
-            continue
         assert route.resource is not None
+        if route.method in {"HEAD", "*"} or route.resource.canonical.startswith(STATIC_PREFIX):
+            continue
         info = route.resource.get_info()
         operations.add((route.method, _path(info.get("formatter") or info["path"])))
     return operations

@@ -9,7 +9,7 @@ from aiohttp import web
 from socialproof.app import create_app
 from socialproof.deadlines import RequestDeadlines
 from socialproof.keys import Lifecycle, deadlines_key, lifecycle_key, settings_key
-from socialproof.middleware import serve
+from socialproof.serving import served
 from socialproof.settings import Settings
 from tests.api import Client, create_player, wait_until_served
 from tests.proxy import DatabaseProxy
@@ -49,11 +49,11 @@ async def test_a_server_fault_is_a_bare_500(
     async def broken(request: web.Request) -> web.Response:
         raise RuntimeError("SELECT secret FROM somewhere")
 
-    app = web.Application(middlewares=[serve])
+    app = web.Application()
     app[settings_key] = Settings()
     app[lifecycle_key] = Lifecycle()
     app[deadlines_key] = RequestDeadlines(Settings().request_timeout)
-    app.router.add_get("/broken", broken)
+    app.router.add_get("/broken", served(app, "/broken", broken))
     client = await aiohttp_client(app)
     response = await client.get("/broken")
     assert response.status == 500

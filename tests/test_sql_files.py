@@ -21,7 +21,7 @@ from socialproof import SQL_DIR, queries
 from socialproof.app import create_app
 from socialproof.auth.tokens import token_hash
 from socialproof.keys import db_key, probe_key
-from socialproof.limits.middleware import limiter_key
+from socialproof.limits.limiter import limiter_key
 from socialproof.settings import Settings
 from socialproof.sqlfiles import SQL
 from tests.api import Client, create_player, create_scenario

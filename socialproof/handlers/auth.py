@@ -22,6 +22,7 @@ from socialproof.auth.tokens import (
     new_refresh_token,
     token_hash,
 )
+from socialproof.headers import Response
 from socialproof.keys import db_key, signer_key
 
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
@@ -47,7 +48,7 @@ def _invalid_grant(description: str) -> OAuthError:
 
 
 def _answer(body: dict[str, Any], status: int = 200, **headers: str) -> web.Response:
-    return web.Response(
+    return Response(
         body=orjson.dumps(body),
         status=status,
         content_type="application/json",
@@ -211,4 +212,4 @@ async def revoke(request: web.Request) -> web.Response:
         presented = ""
     if 0 < len(presented) <= MAX_FIELD_LENGTH:
         await queries.end_session(request.app[db_key], token_hash(presented))
-    return web.Response(status=200, headers=NO_STORE)
+    return Response(status=200, headers=NO_STORE)

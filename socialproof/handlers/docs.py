@@ -14,10 +14,11 @@ from typing import Any
 import orjson
 import yaml
 from aiohttp import web
-from aiohttp.typedefs import Handler
 from swagger_ui_bundle import swagger_ui_path
 
-from socialproof.keys import openapi_key
+from socialproof.errors import NotFound
+from socialproof.headers import FileResponse, Response
+from socialproof.keys import openapi_json_key, openapi_key
 
 OPENAPI_PATH = Path(__file__).resolve().parent.parent / "openapi.yaml"
 SWAGGER_UI_DIR = Path(str(swagger_ui_path))
@@ -84,25 +85,31 @@ def load_openapi(path: Path = OPENAPI_PATH) -> dict[str, Any]:
     return document
 
 
-def _json_handler(body: bytes) -> Handler:
-    async def openapi_json(request: web.Request) -> web.Response:
-        return web.Response(body=body, content_type="application/json")
-
-    return openapi_json
+async def openapi_json(request: web.Request) -> web.Response:
+    return Response(body=request.app[openapi_json_key], content_type="application/json")
 
 
 async def docs(request: web.Request) -> web.Response:
-    return web.Response(
+    return Response(
         text=DOCS_HTML, content_type="text/html", headers={"Content-Security-Policy": DOCS_CSP}
     )
 
 
+# Swagger UI's assets by name, listed once: a name not listed is not found, so no path a client
+# sends can reach outside this folder.
+_STATIC_FILES = {path.name: path for path in SWAGGER_UI_DIR.iterdir() if path.is_file()}
+
+
+async def static_file(request: web.Request) -> web.StreamResponse:
+    path = _STATIC_FILES.get(request.match_info["name"])
+    if path is None:
+        raise NotFound("Not Found")
+    return FileResponse(path)
+
+
 def setup_docs(app: web.Application) -> None:
-    """Load the document into the app and register /openapi.json, /docs and its assets."""
+    """Load the document into the app, and its JSON for /openapi.json."""
     document = load_openapi()
     app[openapi_key] = document
     # Serialized here, once: a document that JSON cannot carry fails the build, not a request.
-    body = orjson.dumps(document)
-    app.router.add_get("/openapi.json", _json_handler(body))
-    app.router.add_get("/docs", docs)
-    app.router.add_static(STATIC_PREFIX, SWAGGER_UI_DIR, name="docs_static")
+    app[openapi_json_key] = orjson.dumps(document)

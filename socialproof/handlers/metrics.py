@@ -7,6 +7,7 @@ from aiohttp import web
 from socialproof import metrics as service_metrics
 from socialproof.auth.principal import caller
 from socialproof.errors import error_response
+from socialproof.headers import Response
 from socialproof.keys import settings_key, signer_key
 
 
@@ -33,7 +34,7 @@ def metrics_allowed(request: web.Request) -> bool:
 async def metrics(request: web.Request) -> web.Response:
     if not metrics_allowed(request):
         return error_response(403, "Not enough permissions")
-    return web.Response(
+    return Response(
         body=service_metrics.exposition(request.app),
         headers={"Content-Type": service_metrics.CONTENT_TYPE},
     )

@@ -19,7 +19,7 @@ from socialproof.auth.permissions import (
 from socialproof.auth.principal import Principal, authenticated, caller
 from socialproof.cursors import PLAYER_SCENARIOS, PLAYERS, next_page, position_after, scope_of
 from socialproof.errors import PLAYER_NOT_FOUND, BadRequest, NotFound, RequestValidationError
-from socialproof.headers import no_store
+from socialproof.headers import Response, no_store
 from socialproof.idempotency import idempotent
 from socialproof.keys import db_key, signer_key
 from socialproof.models import (
@@ -165,4 +165,4 @@ async def delete_player(request: web.Request) -> web.Response:
     # Their credentials and sessions go with them (ON DELETE CASCADE).
     if not await queries.delete_player(db, player_id):
         raise NotFound(PLAYER_NOT_FOUND)
-    return web.Response(status=204)
+    return Response(status=204)

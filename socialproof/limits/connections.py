@@ -1,6 +1,6 @@
 """Serving with connections a hostile client cannot hoard: at most MAX_CONNECTIONS open per
 process (beyond that a connection is answered 503 and closed at once), HEADER_TIMEOUT to send
-a request's headers, bodies left compressed (and refused by the request middleware), and the
+a request's headers, bodies left compressed (and refused before the handler), and the
 right status for oversize request lines and headers."""
 
 import asyncio

@@ -12,7 +12,7 @@ Policies (settings RATE_LIMIT_AUTH, RATE_LIMIT_WRITE, RATE_LIMIT_READ; RATE_LIMI
 
 A rejected request does no work: the limiter runs before the handler, so no SQL and no password
 hash. Its body has been read by then, as every body is (whole, bounded in size and time, by
-the request middleware), which the per-account check needs and the connection would have to
+`socialproof.serving`), which the per-account check needs and the connection would have to
 do anyway before it can carry the next request.
 """
 
@@ -27,6 +27,7 @@ from aiohttp import web
 from aiohttp.web_urldispatcher import AbstractRoute
 
 from socialproof.errors import RETRY_AFTER, answer_for, error_response
+from socialproof.headers import Response
 from socialproof.keys import db_key
 from socialproof.limits.callers import TrustedProxies, caller_key, client_address
 from socialproof.limits.rates import Decision, Rate
@@ -103,7 +104,7 @@ class Guard:
 
 
 class Limiter:
-    """The policies of one app; `middleware` applies them."""
+    """The policies of one app; `admit` applies them (called by `socialproof.serving`)."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -140,7 +141,8 @@ class Limiter:
         else:
             # One machine, several workers: the auth policy is shared through PostgreSQL;
             # reads and writes are counted per process at the rate divided by WORKERS.
-            postgres, memory = PostgresStore(app[db_key]), MemoryStore()
+            postgres = PostgresStore(app[db_key], purge_timeout=settings.db_timeout)
+            memory = MemoryStore()
             self._stores = [postgres, memory]
             guards = {}
             if (auth := self.rates[AUTH]) is not None:
@@ -183,10 +185,9 @@ class Limiter:
             await asyncio.sleep(seconds)
             await self.purge()
 
-    @web.middleware
-    async def middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
-        """The route's policy, per caller (auth: per client address), before anything else;
-        for a password login, then per account, once its body is read."""
+    async def admit(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        """`handler`'s answer if the route's policy admits the request (per caller; auth: per
+        client address, then for a password login per account), else the refusal."""
         guard = self._guards.get(request.match_info.route)
         if guard is None:
             return await handler(request)
@@ -227,7 +228,7 @@ class Limiter:
     ) -> Decision | web.Response | None:
         """A password login's count per account (the form's username, lower-cased): its
         decision, the answer that refuses the request, or None for any other body. The body is
-        in memory already: the request middleware read it before the limiter runs."""
+        in memory already: it was read whole before the limiter runs."""
         username = await _password_login_username(request)
         if username is None:
             return None
@@ -265,7 +266,7 @@ limiter_key = web.AppKey("limiter", Limiter)
 async def _password_login_username(request: web.Request) -> str | None:
     """The form's username when the body is an OAuth2 password grant, else None."""
     if request.content_type != "application/x-www-form-urlencoded":
-        return None  # the request middleware refuses multipart; JSON is no login
+        return None  # multipart is refused before the limiter runs; JSON is no login
     try:
         form = await request.post()
     except ValueError:
@@ -279,7 +280,7 @@ async def _password_login_username(request: web.Request) -> str | None:
 def _too_many(guard: Guard, decision: Decision) -> web.Response:
     for hook in on_rejected:
         hook(guard.name)
-    return web.Response(
+    return Response(
         body=_TOO_MANY,
         status=429,
         content_type="application/json",

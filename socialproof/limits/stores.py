@@ -76,15 +76,18 @@ class MemoryStore:
 class PostgresStore:
     """One upsert per request on the service's own pool (the primary)."""
 
-    def __init__(self, pool: asyncpg.Pool) -> None:
+    def __init__(self, pool: asyncpg.Pool, purge_timeout: float) -> None:
         self._pool = pool
+        # The pool's statements have no timeout of their own (`database.create_pool`): the
+        # purge runs outside any request, so it sets one.
+        self._purge_timeout = purge_timeout
 
     async def take(self, key: str, rate: Rate) -> Decision:
         row = await self._pool.fetchrow(_TAKE, key, rate.interval_us, rate.window_us)
         return decide(rate, row["admitted"], row["ahead_us"])
 
     async def purge(self) -> None:
-        await self._pool.execute(_PURGE)
+        await self._pool.execute(_PURGE, timeout=self._purge_timeout)
 
 
 class RedisStore:
