@@ -14,10 +14,10 @@ from bench import dataset, pgbench, report, wrk
 from bench.dataset import Dataset
 from bench.measure import Driving, Ratio, alternate, log
 from bench.options import Options, parse
-from bench.records import Report
+from bench.report import Report
 from bench.servers import Setup, serve, unavailable
 from bench.studies import scaling, wins
-from bench.targets import COMPARISONS, Route, game_server_token
+from bench.targets import Route, game_server_token
 from socialproof.settings import Settings, SettingsError
 
 # What ends a part but not the run: ServerError, WrkError, PgbenchError and the result
@@ -53,14 +53,17 @@ def endpoints(options: Options, data: Dataset, setup: Setup, how: Driving, out: 
     with ExitStack() as stack:
         servers = {target.name: stack.enter_context(serve(target, setup)) for target in targets}
         for route in sorted(options.routes, key=lambda route: route.writes):
-            on = [servers[t.name] for t in targets if not t.routes or route.key in t.routes]
+            on = [t for t in targets if not t.routes or route.key in t.routes]
             params = route_params(route, data, options.seconds)
-            rows = alternate(on, route, params, options.rounds, options.seconds, how)
+            rows = alternate(
+                [servers[t.name] for t in on], route, params, options.rounds, options.seconds, how
+            )
             out.endpoints += rows
             ran = {row.target: row for row in rows}
-            for ours, theirs in COMPARISONS:
-                if ours in ran and theirs in ran and (r := Ratio.of(route, ran[ours], ran[theirs])):
-                    out.ratios.append(r)
+            for target in on:
+                for theirs in target.vs:
+                    if theirs in ran and (r := Ratio.of(route, ran[target.name], ran[theirs])):
+                        out.ratios.append(r)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -104,11 +107,11 @@ def main(argv: list[str] | None = None) -> int:
                     data.url, data.players, options.connections, options.threads, options.seconds
                 )
             elif part == "wins" and data:
-                out.wins, out.wins_ratios = wins.run(
+                out.wins, out.wins_ratios = wins(
                     setup, data.players, options.rounds, options.wins_seconds, how
                 )
             elif part == "scaling":
-                out.scaling = scaling.run(
+                out.scaling = scaling(
                     server_url, options.scaling, setup, options.scaling_seconds, how
                 )
         except FAILURES as error:

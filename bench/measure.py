@@ -11,7 +11,7 @@ import secrets
 import statistics
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 
 import psutil
@@ -39,23 +39,14 @@ class Driving:
 
 
 @dataclass(frozen=True)
-class Run:
+class Run(wrk.Load):
     """One wrk run against one server, and the CPU time it cost."""
 
-    requests: int
-    seconds: float
-    errors: int
-    p50_ms: float
-    p99_ms: float
     #: CPU seconds spent by the server under test (all its processes, its pgbouncer's
     #: included) and by PostgreSQL.
     app_cpu: float
     postgres_cpu: float
     load_average: float
-
-    @property
-    def rps(self) -> float:
-        return self.requests / self.seconds if self.seconds else 0.0
 
 
 @dataclass(frozen=True)
@@ -120,17 +111,17 @@ class Ratio:
         return cls(route.label, ours.target, theirs.target, median, rounds, cpu)
 
 
-def _cpu(pid: int | None) -> dict[int, float]:
-    """User + system CPU seconds of a process and of each live descendant, by pid.
+def _cpu(*pids: int | None) -> dict[int, float]:
+    """User + system CPU seconds of some processes and of each live descendant, by pid.
     PostgreSQL's autovacuum workers are left out: they come and go on their own schedule and
     would land on whichever run they overlap."""
-    if pid is None:
-        return {}
-    try:
-        root = psutil.Process(pid)
-        family = [root, *root.children(recursive=True)]
-    except psutil.Error:
-        return {}
+    family = []
+    for pid in filter(None, pids):
+        try:
+            root = psutil.Process(pid)
+            family += [root, *root.children(recursive=True)]
+        except psutil.Error:
+            continue
     seconds = {}
     for process in family:
         try:
@@ -142,14 +133,6 @@ def _cpu(pid: int | None) -> dict[int, float]:
     return seconds
 
 
-def _server_cpu(server: Running) -> dict[int, float]:
-    """The CPU of the server under test and of the processes serving it (its pgbouncer)."""
-    seconds = _cpu(server.pid)
-    for pid in server.helper_pids:
-        seconds |= _cpu(pid)
-    return seconds
-
-
 def _spent(before: dict[int, float], after: dict[int, float]) -> float:
     """CPU spent between two snapshots by the processes alive at the end (one that started in
     between counts whole; one that exited in between is lost: PostgreSQL's figure misses the
@@ -157,26 +140,16 @@ def _spent(before: dict[int, float], after: dict[int, float]) -> float:
     return sum(max(0.0, seconds - before.get(pid, 0.0)) for pid, seconds in after.items())
 
 
-def _drive(
-    server: Running, route: Route, params: dict[str, str], seconds: int, how: Driving
-) -> wrk.Load:
-    # A fresh tag per run keeps the usernames it creates unique.
-    params = {"seed": how.seed, "tag": secrets.token_hex(4), **params}
-    return wrk.run(server.base_url, route.key, params, how.connections, how.threads, seconds)
-
-
 def once(server: Running, route: Route, params: dict[str, str], seconds: int, how: Driving) -> Run:
-    """One wrk run of `seconds` against `server`, with the CPU it cost."""
+    """One wrk run of `seconds` against `server`, with the CPU it cost. A fresh tag per run
+    keeps the usernames it creates unique."""
     load_average = round(os.getloadavg()[0], 2)
-    app, postgres = _server_cpu(server), _cpu(how.postmaster)
-    load = _drive(server, route, params, seconds, how)
+    app, postgres = _cpu(*server.pids), _cpu(how.postmaster)
+    params = {"seed": how.seed, "tag": secrets.token_hex(4), **params}
+    load = wrk.run(server.base_url, route.key, params, how.connections, how.threads, seconds)
     return Run(
-        requests=load.requests,
-        seconds=load.seconds,
-        errors=load.errors,
-        p50_ms=load.p50_ms,
-        p99_ms=load.p99_ms,
-        app_cpu=_spent(app, _server_cpu(server)),
+        **asdict(load),
+        app_cpu=_spent(app, _cpu(*server.pids)),
         postgres_cpu=_spent(postgres, _cpu(how.postmaster)),
         load_average=load_average,
     )
@@ -194,7 +167,7 @@ def alternate(
     (one is enough for a server alone). `params()` gives each run its script's parameters."""
     if how.warmup and not route.writes:
         for server in servers:
-            _drive(server, route, params(), how.warmup, how)
+            once(server, route, params(), how.warmup, how)
     runs: dict[str, list[Run]] = {server.name: [] for server in servers}
     for _ in range(rounds if len(servers) > 1 else 1):
         for server in servers:

@@ -1,14 +1,180 @@
-"""The report: a run's results as Markdown with its charts, and as JSON."""
+"""The report: a run's results as typed records, written as Markdown with two charts (each
+route's rate as a fraction of its floor with its p99, and the scaling curves) and as JSON."""
 
+import os
+import platform
 import shutil
+import subprocess
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 import orjson
 
-from bench import charts
-from bench.measure import Row
-from bench.records import FLOOR, SERVICE, Report, of_floor
-from bench.targets import ROUTES
+# Figure itself, not pyplot: files only, no display and no global state.
+from matplotlib.figure import Figure
+
+from bench.dataset import Dataset
+from bench.measure import Ratio, Row
+from bench.options import Options
+from bench.pgbench import Pgbench
+from bench.studies import Scale
+from bench.targets import ROUTE, ROUTES, TARGETS
+from socialproof import PROJECT_ROOT
+
+SERVICE, FLOOR = TARGETS[0].name, TARGETS[1].name
+
+
+def _git(*args: str) -> str:
+    done = subprocess.run(["git", *args], capture_output=True, text=True, cwd=PROJECT_ROOT)
+    return done.stdout.strip()
+
+
+@dataclass(frozen=True)
+class Machine:
+    cpus: int | None
+    cpu_model: str
+    memory_gib: float
+    kernel: str
+    python: str
+    commit: str
+
+    @classmethod
+    def here(cls) -> "Machine":
+        cpuinfo = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").exists() else ""
+        models = [line.split(":", 1)[1] for line in cpuinfo.splitlines() if "model name" in line]
+        memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+        commit = _git("rev-parse", "--short", "HEAD")
+        if _git("status", "--porcelain", "--untracked-files=no"):
+            commit += " with uncommitted changes"
+        return cls(
+            os.cpu_count(),
+            models[0].strip() if models else platform.processor(),
+            round(memory, 1),
+            platform.release(),
+            platform.python_version(),
+            commit,
+        )
+
+
+@dataclass
+class Report:
+    options: Options
+    machine: Machine = field(default_factory=Machine.here)
+    started_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat("T", "seconds"))
+    postgres: dict[str, str] = field(default_factory=dict)
+    dataset: Dataset | None = None
+    #: Every route on every target, the service's first.
+    endpoints: list[Row] = field(default_factory=list)
+    #: Each target over those it names in `vs`, per route.
+    ratios: list[Ratio] = field(default_factory=list)
+    pgbench: Pgbench | None = None
+    wins: list[Row] = field(default_factory=list)
+    #: Each variant / the floor's baseline.
+    wins_ratios: list[Ratio] = field(default_factory=list)
+    scaling: list[Scale] = field(default_factory=list)
+    #: Targets this machine cannot serve, each with why.
+    absent: list[str] = field(default_factory=list)
+    #: What makes the run fail: a part that could not run, any errors answered.
+    problems: list[str] = field(default_factory=list)
+
+    def check(self) -> None:
+        """The smoke's only assertions: no errors anywhere, a sound dataset."""
+        rows = self.endpoints + self.wins + [row for s in self.scaling for row in s.http.values()]
+        for row in rows:
+            if row.errors:
+                self.problems.append(
+                    f"{row.target}, {row.route}: {row.errors:,} errors in {row.requests:,} requests"
+                )
+            if not row.requests:
+                self.problems.append(f"{row.target}, {row.route}: no request answered")
+        if self.dataset and any(self.dataset.inconsistencies.values()):
+            self.problems.append(f"inconsistent dataset: {self.dataset.inconsistencies}")
+        if self.pgbench and self.pgbench.failed:
+            self.problems.append(f"pgbench: {self.pgbench.failed} failed transactions")
+
+
+@dataclass(frozen=True)
+class OfFloor:
+    """A service route's rate as a fraction of its floor (a) route's."""
+
+    fraction: float
+    floor: str
+    #: True for the routes the floor serves too: the median of alternating rounds' ratios;
+    #: otherwise the ratio of the two routes' rates over the run.
+    alternated: bool
+    #: The service route's.
+    p99_ms: float
+
+
+def of_floor(report: Report) -> dict[str, OfFloor]:
+    """By service route label."""
+    rows = {(row.target, row.route): row for row in report.endpoints}
+    medians = {r.route: r.median for r in report.ratios if (r.ours, r.theirs) == (SERVICE, FLOOR)}
+    fractions = {}
+    for route in ROUTES:
+        ours, floor = rows.get((SERVICE, route.label)), rows.get((FLOOR, ROUTE[route.floor].label))
+        if ours and floor and floor.rps:
+            alternated = route.label in medians
+            fraction = medians[route.label] if alternated else round(ours.rps / floor.rps, 3)
+            fractions[route.label] = OfFloor(fraction, floor.route, alternated, ours.p99_ms)
+    return fractions
+
+
+def routes_chart(fractions: dict[str, OfFloor], path: Path) -> None:
+    """One bar per route: its rate over floor (a)'s for the same kind of request (1.0 would
+    be the floor itself), labelled with the route's p99."""
+    labels = list(fractions)[::-1]  # the first route on top
+    values = [fractions[label].fraction for label in labels]
+    colors = ["#1f4e8c" if fractions[label].alternated else "#8fb0d9" for label in labels]
+    figure = Figure(figsize=(9, 0.5 * len(labels) + 1.8), layout="tight")
+    axes = figure.subplots()
+    bars = axes.barh(labels, values, color=colors)
+    axes.axvline(1.0, color="#555555", linestyle="--", linewidth=1)
+    for bar, label in zip(bars, labels, strict=True):
+        floor = "read" if fractions[label].floor.startswith("GET") else "insert"
+        text = (
+            f" {bar.get_width():.2f} of the floor's {floor}, p99 {fractions[label].p99_ms:.1f} ms"
+        )
+        axes.text(bar.get_width(), bar.get_y() + bar.get_height() / 2, text, va="center")
+    axes.set_xlim(0, max(1.1, max(values) * 1.8))
+    axes.set_xlabel(
+        "service req/s ÷ floor (a) req/s; dark: the same request, median of alternating rounds"
+    )
+    axes.set_title("Each route's rate as a fraction of its floor")
+    figure.savefig(path, dpi=120)
+
+
+def scaling_chart(scales: list[Scale], path: Path) -> None:
+    """EXPLAIN's median time per case, and the service's req/s over HTTP, against players."""
+    players = [scale.players for scale in scales]
+    figure = Figure(figsize=(12, 4.5), layout="tight")
+    explain, http = figure.subplots(1, 2)
+    for case in scales[0].explain_ms:
+        explain.plot(players, [s.explain_ms[case] for s in scales], marker="o", label=case)
+    explain.set(xscale="log", yscale="log", xlabel="players", ylabel="ms (EXPLAIN ANALYZE)")
+    explain.set_title("The statements alone")
+    for case in scales[0].http:
+        rows = [s.http[case] for s in scales]
+        line = http.plot(players, [r.rps for r in rows], marker="o", label=case)[0]
+        for x, row in zip(players, rows, strict=True):
+            http.annotate(
+                f"p99 {row.p99_ms:.0f} ms",
+                (x, row.rps),
+                color=line.get_color(),
+                textcoords="offset points",
+                xytext=(4, 6),
+                fontsize=8,
+            )
+    http.set(xscale="log", xlabel="players", ylabel="req/s")
+    http.set_ylim(bottom=0)
+    http.set_title("The service over HTTP")
+    for axes in (explain, http):
+        axes.set_xticks(players, [f"{n:,}" for n in players])
+        axes.minorticks_off()
+        axes.legend(fontsize=8)
+        axes.grid(True, which="major", alpha=0.3)
+    figure.savefig(path, dpi=120)
 
 
 def _n(value: float | None, digits: int = 0) -> str:
@@ -20,29 +186,23 @@ def _table(header: list[str], rows: list[list[str]]) -> list[str]:
     return lines + ["| " + " | ".join(row) + " |" for row in rows]
 
 
-def _load_cells(row: Row) -> list[str]:
-    return [
-        _n(row.rps),
-        _n(row.p50_ms, 2),
-        _n(row.p99_ms, 2),
-        _n(row.errors),
-        _n(row.app_cpu_us),
-        _n(row.postgres_cpu_us),
-    ]
-
-
 LOAD = ["req/s", "p50 ms", "p99 ms", "errors", "app CPU µs", "PG CPU µs"]
 
 
-def _endpoints(report: Report) -> list[str]:
-    fractions = of_floor(report)
+def _load(row: Row) -> list[str]:
+    """A row's cells under LOAD."""
+    cpu = [_n(row.app_cpu_us), _n(row.postgres_cpu_us)]
+    return [_n(row.rps), _n(row.p50_ms, 2), _n(row.p99_ms, 2), _n(row.errors), *cpu]
+
+
+def _endpoints(report: Report, fractions: dict[str, OfFloor]) -> list[str]:
     rows = []
     for row in report.endpoints:
         if row.target == SERVICE:
             fraction = fractions.get(row.route)
-            rows.append([row.route, *_load_cells(row), _n(fraction and fraction.fraction, 2)])
+            rows.append([row.route, *_load(row), _n(fraction and fraction.fraction, 2)])
         elif row.target == FLOOR:
-            rows.append([f"floor (a): {row.route}", *_load_cells(row), ""])
+            rows.append([f"floor (a): {row.route}", *_load(row), ""])
     if pg := report.pgbench:
         cells = [_n(pg.tps), _n(pg.p50_ms, 2), _n(pg.p99_ms, 2), _n(pg.failed), "-", "-", ""]
         rows.append(["floor (b): pgbench, the same SELECT", *cells])
@@ -54,7 +214,7 @@ def _endpoints(report: Report) -> list[str]:
             + (f"; app CPU per request {ratio.cpu:.2f}" if ratio.cpu else "")
         )
     read = ROUTES[0].label
-    service_read = [r.rps for r in report.endpoints if r.target == SERVICE and r.route == read]
+    service_read = [r.rps for r in report.endpoints if (r.target, r.route) == (SERVICE, read)]
     if pg and service_read:
         lines.append(f"- {read}, service / floor (b) pgbench: {service_read[0] / pg.tps:.3f}")
     return lines
@@ -69,7 +229,7 @@ def _others(report: Report) -> list[str]:
             f"{ratio.median:.2f} of {ratio.theirs}{cpu}"
         )
     rows = [
-        [row.target, row.route, *_load_cells(row), "; ".join(vs.get((row.target, row.route), []))]
+        [row.target, row.route, *_load(row), "; ".join(vs.get((row.target, row.route), []))]
         for row in report.endpoints
         if row.target not in (SERVICE, FLOOR)
     ]
@@ -79,25 +239,30 @@ def _others(report: Report) -> list[str]:
 def _wins(report: Report) -> list[str]:
     vs = {ratio.ours: ratio.median for ratio in report.wins_ratios}
     vs[report.wins[0].target] = 1.0  # the baseline
-    rows = [[row.target, _n(vs.get(row.target), 2), *_load_cells(row)] for row in report.wins]
+    rows = [[row.target, _n(vs.get(row.target), 2), *_load(row)] for row in report.wins]
     return _table(["floor, GET /players/{id}", "vs baseline", *LOAD], rows)
 
 
-def _scaling(report: Report) -> list[str]:
-    explain = list(report.scaling[0].explain_ms)
-    rows = [[_n(s.players), *(_n(s.explain_ms[c], 3) for c in explain)] for s in report.scaling]
-    lines = ["EXPLAIN (ANALYZE) of the service's statements, median ms:", ""]
-    lines += _table(["players", *explain], rows)
-    http = list(report.scaling[0].http)
-    rows = [
+def _scaling(scales: list[Scale]) -> list[str]:
+    explain, http = list(scales[0].explain_ms), list(scales[0].http)
+    explain_rows = [[_n(s.players), *(_n(s.explain_ms[c], 3) for c in explain)] for s in scales]
+    http_rows = [
         [_n(s.players), *(f"{_n(s.http[c].rps)} ({_n(s.http[c].p99_ms, 1)} ms)" for c in http)]
-        for s in report.scaling
+        for s in scales
     ]
-    lines += ["", "The service over HTTP: req/s (p99):", ""]
-    return lines + _table(["players", *http], rows)
+    return [
+        "EXPLAIN (ANALYZE) of the service's statements, median ms:",
+        "",
+        *_table(["players", *explain], explain_rows),
+        "",
+        "The service over HTTP: req/s (p99):",
+        "",
+        *_table(["players", *http], http_rows),
+    ]
 
 
-def markdown(report: Report, images: dict[str, str]) -> str:
+def markdown(report: Report, fractions: dict[str, OfFloor]) -> str:
+    """The report; it shows routes.png when there are `fractions`, scaling.png with scaling."""
     o, m, pg, data = report.options, report.machine, report.postgres, report.dataset
     lines = [
         f"# SocialProof bench ({'smoke' if o.smoke else 'full'}), {report.started_at}",
@@ -119,9 +284,9 @@ def markdown(report: Report, images: dict[str, str]) -> str:
         ]
     if report.endpoints:
         lines += ["", "## Endpoints", ""]
-        if "routes" in images:
-            lines += [f"![each route's rate as a fraction of its floor]({images['routes']})", ""]
-        lines += _endpoints(report)
+        if fractions:
+            lines += ["![each route's rate as a fraction of its floor](routes.png)", ""]
+        lines += _endpoints(report, fractions)
         if others := _others(report):
             lines += ["", "## Other targets", "", *others]
         if report.absent:
@@ -131,9 +296,8 @@ def markdown(report: Report, images: dict[str, str]) -> str:
         lines += ["", "## Known wins, weighed on the floor", "", *_wins(report)]
     if report.scaling:
         lines += ["", "## Scaling: leaderboard and rank", ""]
-        if "scaling" in images:
-            lines += [f"![leaderboard and rank against players]({images['scaling']})", ""]
-        lines += _scaling(report)
+        lines += ["![leaderboard and rank against players](scaling.png)", ""]
+        lines += _scaling(report.scaling)
     if report.problems:
         lines += ["", "## Problems", "", *(f"- {problem}" for problem in report.problems)]
     return "\n".join(lines) + "\n"
@@ -146,15 +310,11 @@ def write(report: Report) -> tuple[Path, str]:
     stamp = report.started_at.replace(":", "").replace("-", "")[:15]
     folder = report.options.results_dir / f"{mode}-{stamp}"
     folder.mkdir(parents=True, exist_ok=True)
-    images = {}
     if fractions := of_floor(report):
-        p99 = {row.route: row.p99_ms for row in report.endpoints if row.target == SERVICE}
-        charts.routes(fractions, p99, folder / "routes.png")
-        images["routes"] = "routes.png"
+        routes_chart(fractions, folder / "routes.png")
     if report.scaling:
-        charts.scaling(report.scaling, folder / "scaling.png")
-        images["scaling"] = "scaling.png"
-    text = markdown(report, images)
+        scaling_chart(report.scaling, folder / "scaling.png")
+    text = markdown(report, fractions)
     (folder / "report.md").write_text(text)
     (folder / "report.json").write_bytes(
         orjson.dumps(report, default=str, option=orjson.OPT_INDENT_2)

@@ -29,9 +29,8 @@ class ServerError(RuntimeError):
 class Running:
     name: str
     base_url: str
-    pid: int
-    #: Other processes serving it (its pgbouncer): their CPU counts as its own.
-    helper_pids: tuple[int, ...] = ()
+    #: Its process, then any other serving it (its pgbouncer): their CPU counts as its own.
+    pids: tuple[int, ...]
 
 
 @dataclass(frozen=True)
@@ -76,9 +75,7 @@ def unavailable(target: Target) -> str | None:
     return None
 
 
-def _pgbouncer(
-    target: Target, database_url: str, env: dict[str, str]
-) -> AbstractContextManager[PgBouncer]:
+def _pgbouncer(target: Target, env: dict[str, str]) -> AbstractContextManager[PgBouncer]:
     """pgbouncer in transaction mode in front of the bench's database, set up as the README
     says, with as many server connections as the target's pools and its statement timeout."""
     settings = Settings.from_env(env, env_file=PROJECT_ROOT / ".env")
@@ -87,11 +84,9 @@ def _pgbouncer(
         "max_client_conn": connections_needed(settings),
         **(target.pgbouncer or {}),
     }
-    return pgserver.pgbouncer(database_url, statement_timeout=settings.db_timeout, options=options)
-
-
-def _tail(path: Path, lines: int = 30) -> str:
-    return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    return pgserver.pgbouncer(
+        env["DATABASE_URL"], statement_timeout=settings.db_timeout, options=options
+    )
 
 
 @contextmanager
@@ -99,34 +94,29 @@ def serve(target: Target, setup: Setup) -> Iterator[Running]:
     """Start `target` (and its pgbouncer), wait until its port answers (60 s at most), stop it
     (SIGTERM) after."""
     with ExitStack() as stack:
-        env = setup.env(target)
-        helpers: tuple[int, ...] = ()
+        env, helpers = setup.env(target), ()
         if target.pgbouncer is not None:
-            bouncer = stack.enter_context(_pgbouncer(target, setup.database_url, env))
+            bouncer = stack.enter_context(_pgbouncer(target, env))
             env["DATABASE_URL"], helpers = bouncer.url, (bouncer.pid,)
-        yield stack.enter_context(_serve(target, setup.logs, env, helpers))
-
-
-@contextmanager
-def _serve(
-    target: Target, logs: Path, env: dict[str, str], helpers: tuple[int, ...]
-) -> Iterator[Running]:
-    port = free_port(HOST)
-    logs.mkdir(parents=True, exist_ok=True)
-    log_path = logs / (re.sub(r"\W+", "-", target.name).strip("-") + ".log")
-    command = [sys.executable, *target.program, f"--host={HOST}", f"--port={port}"]
-    with log_path.open("ab") as log:
-        process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdout=log, stderr=log)
-    try:
+        port = free_port(HOST)
+        setup.logs.mkdir(parents=True, exist_ok=True)
+        log_path = setup.logs / (re.sub(r"\W+", "-", target.name).strip("-") + ".log")
+        command = [sys.executable, *target.program, f"--host={HOST}", f"--port={port}"]
+        with log_path.open("ab") as log:
+            process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdout=log, stderr=log)
+        stack.callback(_stop, process)
         try:
             wait_for_port(HOST, port, timeout=60, gone=lambda: process.poll() is not None)
         except (TimeoutError, RuntimeError) as error:
-            raise ServerError(f"{target.name}: {error}\n{_tail(log_path)}") from None
-        yield Running(target.name, f"http://{HOST}:{port}", process.pid, helpers)
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+            tail = "\n".join(log_path.read_text(errors="replace").splitlines()[-30:])
+            raise ServerError(f"{target.name}: {error}\n{tail}") from None
+        yield Running(target.name, f"http://{HOST}:{port}", (process.pid, *helpers))
+
+
+def _stop(process: subprocess.Popen) -> None:
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()

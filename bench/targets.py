@@ -57,6 +57,8 @@ class Target:
     env: dict[str, str] = field(default_factory=dict)
     #: The routes it is measured on; none means every route.
     routes: tuple[str, ...] = ()
+    #: The targets its rate is reported over, round by round, on every route both ran.
+    vs: tuple[str, ...] = ("service",)
     #: Served through pgbouncer in transaction mode, with these [pgbouncer] settings over the
     #: bench's (bench/servers.py); None: straight to PostgreSQL.
     pgbouncer: dict[str, object] | None = None
@@ -78,6 +80,8 @@ def game_server_token() -> str:
     return TokenSigner.from_settings(ACCOUNTS).issue("client:bench", "results:write")
 
 
+# The routes floor (a) serves: the primary-key read and the INSERT.
+READ_AND_INSERT = ("get_player", "create_player")
 # Every policy on, each set far above what the bench sends: what counting costs.
 HIGH_LIMITS = {
     "RATE_LIMITS": "on",
@@ -86,12 +90,10 @@ HIGH_LIMITS = {
     "RATE_LIMIT_READ": "1000000/second",
 }
 REDIS = {**HIGH_LIMITS, "REDIS_URL": "redis://127.0.0.1:6379/0"}
-
-# Behind pgbouncer: the read and the insert, each statement prepared anew (what pgbouncer
-# before 1.21 needs) straight to PostgreSQL and through pgbouncer, and with the statement
-# cache on through a pgbouncer that keeps prepared statements itself.
+# Behind pgbouncer: each statement prepared anew (what pgbouncer before 1.21 needs) straight
+# to PostgreSQL and through pgbouncer, and with the statement cache on through a pgbouncer
+# that keeps prepared statements itself.
 NO_STATEMENT_CACHE = {"DB_STATEMENT_CACHE_SIZE": "0"}
-POOLED_ROUTES = ("get_player", "create_player")
 KEEPS_PREPARED_STATEMENTS = Needs(
     (1, 21),
     "pgbouncer keeps prepared statements in transaction mode from 1.21 on "
@@ -102,51 +104,37 @@ KEEPS_PREPARED_STATEMENTS = Needs(
 # The first is the service as `make run` serves it but with AUTH=off and RATE_LIMITS=off
 # (bench/servers.py); each other is up beside it and measured in the same alternating rounds.
 TARGETS = (
-    Target("service", SERVICE),
-    Target("floor (a)", FLOOR, routes=("get_player", "create_player")),
+    Target("service", SERVICE, vs=("floor (a)",)),
+    Target("floor (a)", FLOOR, routes=READ_AND_INSERT, vs=()),
     Target("service, 2 workers", SERVICE, env={"WORKERS": "2"}, routes=("get_player",)),
     # A public read with no token, and a write with a game server's token.
     Target("service, AUTH=required", SERVICE, ACCOUNTS_ENV, ("get_player", "create_scenario")),
     # Reads and writes counted in memory, sign-ups in PostgreSQL.
-    Target("service, limits", SERVICE, HIGH_LIMITS, ("get_player", "create_player")),
+    Target("service, limits", SERVICE, HIGH_LIMITS, READ_AND_INSERT, ("floor (a)", "service")),
     Target(
         "service, AUTH=required, limits",
         SERVICE,
         {**ACCOUNTS_ENV, **HIGH_LIMITS},
         ("create_scenario",),
+        ("service, AUTH=required",),
     ),
-    Target("service, limits in Redis", SERVICE, REDIS, ("get_player", "create_player")),
-    Target("service, DB_STATEMENT_CACHE_SIZE=0", SERVICE, NO_STATEMENT_CACHE, POOLED_ROUTES),
+    Target("service, limits in Redis", SERVICE, REDIS, READ_AND_INSERT),
+    Target("service, DB_STATEMENT_CACHE_SIZE=0", SERVICE, NO_STATEMENT_CACHE, READ_AND_INSERT),
     Target(
         "service via pgbouncer, DB_STATEMENT_CACHE_SIZE=0",
         SERVICE,
         NO_STATEMENT_CACHE,
-        POOLED_ROUTES,
+        READ_AND_INSERT,
+        ("service, DB_STATEMENT_CACHE_SIZE=0", "service"),
         pgbouncer={},
     ),
     Target(
         "service via pgbouncer",
         SERVICE,
-        routes=POOLED_ROUTES,
+        routes=READ_AND_INSERT,
         pgbouncer={"max_prepared_statements": 200},
         pgbouncer_since=KEEPS_PREPARED_STATEMENTS,
     ),
-)
-
-# (ours, theirs): the ratios reported, ours' rate over theirs' round by round, on every route
-# both ran.
-COMPARISONS = (
-    ("service", "floor (a)"),
-    ("service, 2 workers", "service"),
-    ("service, AUTH=required", "service"),
-    ("service, limits", "floor (a)"),
-    ("service, limits", "service"),
-    ("service, AUTH=required, limits", "service, AUTH=required"),
-    ("service, limits in Redis", "service"),
-    ("service, DB_STATEMENT_CACHE_SIZE=0", "service"),
-    ("service via pgbouncer, DB_STATEMENT_CACHE_SIZE=0", "service, DB_STATEMENT_CACHE_SIZE=0"),
-    ("service via pgbouncer, DB_STATEMENT_CACHE_SIZE=0", "service"),
-    ("service via pgbouncer", "service"),
 )
 
 # The floor with one habit flipped back to the slower choice; the first is the baseline.

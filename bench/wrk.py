@@ -29,6 +29,10 @@ class Load:
     p50_ms: float
     p99_ms: float
 
+    @property
+    def rps(self) -> float:
+        return self.requests / self.seconds if self.seconds else 0.0
+
 
 def require() -> None:
     if shutil.which("wrk") is None:
@@ -42,7 +46,6 @@ def run(
     base_url: str, script: str, params: dict[str, str], connections: int, threads: int, seconds: int
 ) -> Load:
     """`seconds` of wrk against `base_url`; `params` reach the script as key=value."""
-    require()
     source = (LUA_DIR / "common.lua").read_text() + "\n" + (LUA_DIR / f"{script}.lua").read_text()
     with tempfile.TemporaryDirectory(prefix="bench-wrk-") as tmp:
         script_path = Path(tmp) / f"{script}.lua"

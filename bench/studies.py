@@ -1,6 +1,5 @@
-"""How the leaderboard page (by skip and by cursor) and the rank cost grow with the number of
-players: one players-only database per size (both read player_profiles alone), each timed two
-ways: EXPLAIN ANALYZE of the service's own statements, and a short wrk run against the service."""
+"""Two studies beside the main measurement: known wins weighed on the floor, and how the
+leaderboard and the rank scale with the number of players."""
 
 import asyncio
 import json
@@ -10,14 +9,29 @@ from dataclasses import dataclass, replace
 import asyncpg
 
 from bench import dataset
-from bench.measure import Driving, Row, alternate, log
+from bench.measure import Driving, Ratio, Row, Run, alternate, log
 from bench.servers import Setup, serve
-from bench.targets import ROUTE, TARGETS
+from bench.targets import ROUTE, TARGETS, WINS
 from socialproof.sqlfiles import SQL as SERVICE_SQL
 
+
+def wins(setup: Setup, players: int, rounds: int, seconds: int, how: Driving):
+    """Each variant in WINS flips one habit back to the slower choice; its rate on
+    GET /players/{id} is held against the first's, the baseline's, round by round. One server
+    up at a time: idle pools would hold connections the next variant needs."""
+    route, params = ROUTE["get_player"], {"players": str(players)}
+    runs: dict[str, list[Run]] = {variant.name: [] for variant in WINS}
+    for _ in range(rounds):
+        for variant in WINS:
+            with serve(variant, setup) as server:
+                (row,) = alternate([server], route, lambda: params, 1, seconds, how)
+            runs[variant.name] += row.runs
+    rows = [Row.of(name, route, measured) for name, measured in runs.items()]
+    baseline, *others = rows
+    return rows, [ratio for row in others if (ratio := Ratio.of(route, row, baseline))]
+
+
 EXPLAIN_RUNS = 5
-SQL_NEXT_ABOVE = dataset.SQL["player_rated_next_above"]
-SQL_NEXT_BELOW = dataset.SQL["player_rated_next_below"]
 # Deep pages are left to EXPLAIN: at a million players one takes longer than an HTTP run.
 HTTP_CASES = {
     "leaderboard, top page": (ROUTE["leaderboard"], {"skip": "0"}),
@@ -38,34 +52,29 @@ class Scale:
 async def _explain(url: str, players: int) -> dict[str, float]:
     conn = await asyncpg.connect(url, command_timeout=None)
     try:
-        at = {"top": 0, "middle": players // 2, "last": players - 1}
-        ids = {
-            where: await conn.fetchval(dataset.SQL["player_at_position"], position)
-            for where, position in at.items()
-        }
+        middle = players // 2
+
+        async def one(name: str, *args: object) -> int:
+            return await conn.fetchval(dataset.SQL[name], *args)
+
         # The middle player sits in the crowd at the start rating (a fifth of the players);
         # the players just beside it, in the densest bands.
-        beside = {
-            "above the middle": await conn.fetchval(SQL_NEXT_ABOVE, ids["middle"]),
-            "below the middle": await conn.fetchval(SQL_NEXT_BELOW, ids["middle"]),
-        }
+        middle_id = await one("player_at_position", middle)
         ids = {
-            "top player": ids["top"],
-            "player above the middle": beside["above the middle"],
-            "middle player": ids["middle"],
-            "player below the middle": beside["below the middle"],
-            "last player": ids["last"],
+            "top player": await one("player_at_position", 0),
+            "player above the middle": await one("player_rated_next_above", middle_id),
+            "middle player": middle_id,
+            "player below the middle": await one("player_rated_next_below", middle_id),
+            "last player": await one("player_at_position", players - 1),
         }
-        # The middle page again, as its cursor reaches it: after the player just before it.
-        before_middle = await conn.fetchrow(
-            SERVICE_SQL["players/get_by_id"],
-            await conn.fetchval(dataset.SQL["player_at_position"], players // 2 - 1),
-        )
-        after = (before_middle["player_skill_rating"], before_middle["id"])
+        # The middle page again, as its cursor reaches it: after the player just before it,
+        # 11 rows: the service reads a page of 10 and the row that says whether another follows.
+        before_id = await one("player_at_position", middle - 1)
+        before = await conn.fetchrow(SERVICE_SQL["players/get_by_id"], before_id)
+        after = (before["player_skill_rating"], before["id"])
         cases = [
             ("leaderboard, top page", "ratings/leaderboard", (0, 10)),
-            ("leaderboard, middle page", "ratings/leaderboard", (players // 2, 10)),
-            # 11: the service reads a page of 10 and the row that says whether another follows.
+            ("leaderboard, middle page", "ratings/leaderboard", (middle, 10)),
             ("leaderboard, middle page by cursor", "ratings/leaderboard_after", (*after, 11)),
             *((f"rank, {who}", "ratings/player_rank", (ids[who],)) for who in ids),
         ]
@@ -82,10 +91,13 @@ async def _explain(url: str, players: int) -> dict[str, float]:
         await conn.close()
 
 
-def run(
+def scaling(
     server_url: str, sizes: tuple[int, ...], setup: Setup, seconds: int, how: Driving
 ) -> list[Scale]:
-    """Per size: its database built afresh, EXPLAIN of each case, then the service on it."""
+    """How the leaderboard page (by skip and by cursor) and the rank cost grow with the number
+    of players: per size, a players-only database built afresh (both read player_profiles
+    alone), EXPLAIN ANALYZE of the service's own statements, then a short wrk run against the
+    service on it."""
     scales = []
     for players in sizes:
         data = dataset.load(server_url, f"socialproof_bench_scale_{players}", players, 0, 0.0)
