@@ -3,15 +3,16 @@ bench/results/. A non-zero exit when a part fails or anything answers with error
 
 import sys
 import time
-from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import replace
+from functools import partial
 
 import asyncpg
 import psycopg
 
-from bench import dataset, pgbench, report, wrk
+from bench import dataset, report
 from bench.dataset import Dataset
+from bench.load import LoadError, pgbench, require_wrk
 from bench.measure import Driving, Ratio, alternate, log
 from bench.options import Options, parse
 from bench.report import Report
@@ -20,29 +21,26 @@ from bench.studies import scaling, wins
 from bench.targets import Route, game_server_token
 from socialproof.settings import Settings, SettingsError
 
-# What ends a part but not the run: ServerError, WrkError, PgbenchError and the result
-# pool's error are RuntimeErrors; the rest is the database's.
+# What ends a part but not the run: ServerError, LoadError and the result pool's error are
+# RuntimeErrors; the rest is the database's.
 FAILURES = (RuntimeError, asyncpg.PostgresError, psycopg.Error)
 
 
-def route_params(route: Route, data: Dataset, seconds: int) -> Callable[[], dict[str, str]]:
-    """The parameters of each run of `route`: a run of POST /scenarios/{id}/result plays a
+def route_params(route: Route, data: Dataset, seconds: int) -> dict[str, str]:
+    """The parameters of one run of `route`: a run of POST /scenarios/{id}/result plays a
     pool of fresh scenarios made just before it, more than the service can play in time."""
-
-    def params() -> dict[str, str]:
-        common = {"players": str(data.players), "token": game_server_token()}
-        if route.key != "record_result":
-            return common
+    params = {"players": str(data.players), "token": game_server_token()}
+    if route.key == "record_result":
         first = dataset.result_pool(data.url, data.players, max(2_000, seconds * 10_000))
-        return {**common, "pool_first": str(first)}
-
+        params["pool_first"] = str(first)
     return params
 
 
-def endpoints(options: Options, data: Dataset, setup: Setup, how: Driving, out: Report):
+def endpoints(options: Options, data: Dataset, setup: Setup, how: Driving, out: Report) -> None:
     """Every route on the service; each other target up beside it, measured in alternating
-    rounds on the routes it names. Reads first: the writes add rows. A target this machine
-    cannot serve (no pgbouncer, or too old a one) is left out, and the report says why."""
+    rounds on the routes it names, and held against the targets it names. Reads first: the
+    writes add rows. A target this machine cannot serve (no pgbouncer, or too old a one) is
+    left out, and the report says why."""
     targets = []
     for target in options.targets:
         if reason := unavailable(target):
@@ -53,16 +51,14 @@ def endpoints(options: Options, data: Dataset, setup: Setup, how: Driving, out: 
     with ExitStack() as stack:
         servers = {target.name: stack.enter_context(serve(target, setup)) for target in targets}
         for route in sorted(options.routes, key=lambda route: route.writes):
-            on = [t for t in targets if not t.routes or route.key in t.routes]
-            params = route_params(route, data, options.seconds)
-            rows = alternate(
-                [servers[t.name] for t in on], route, params, options.rounds, options.seconds, how
-            )
+            on = [target for target in targets if not target.routes or route.key in target.routes]
+            params = partial(route_params, route, data, options.seconds)
+            rows = alternate([servers[t.name] for t in on], route, params, options.seconds, how)
             out.endpoints += rows
             ran = {row.target: row for row in rows}
             for target in on:
                 for theirs in target.vs:
-                    if theirs in ran and (r := Ratio.of(route, ran[target.name], ran[theirs])):
+                    if theirs in ran and (r := Ratio.of(ran[target.name], ran[theirs])):
                         out.ratios.append(r)
 
 
@@ -70,8 +66,8 @@ def main(argv: list[str] | None = None) -> int:
     options = parse(argv)
     try:
         settings = Settings.from_env()
-        wrk.require()
-    except (SettingsError, wrk.WrkError) as error:
+        require_wrk()
+    except (SettingsError, LoadError) as error:
         sys.exit(f"error: {error}")
     out = Report(options)
 
@@ -81,12 +77,12 @@ def main(argv: list[str] | None = None) -> int:
         log(f"embedded PostgreSQL in {options.pg_dir}")
         server_url, postmaster = dataset.embedded_server(options.pg_dir)
     out.postgres = dataset.server_facts(server_url)
+    seed = str(int(time.time()))
     how = Driving(
-        options.connections, options.threads, options.warmup, postmaster, str(int(time.time()))
+        options.connections, options.threads, options.warmup, options.rounds, postmaster, seed
     )
-    setup = Setup(
-        server_url, settings.pool_min_size, settings.pool_max_size, options.results_dir / "logs"
-    )
+    logs = options.results_dir / "logs"
+    setup = Setup(server_url, settings.pool_min_size, settings.pool_max_size, logs)
 
     data = None
     if {"endpoints", "wins"} & set(options.parts):
@@ -103,13 +99,11 @@ def main(argv: list[str] | None = None) -> int:
             if part == "endpoints" and data:
                 endpoints(options, data, setup, how, out)
                 log("floor (b): pgbench, the same SELECT")
-                out.pgbench = pgbench.run(
+                out.pgbench = pgbench(
                     data.url, data.players, options.connections, options.threads, options.seconds
                 )
             elif part == "wins" and data:
-                out.wins, out.wins_ratios = wins(
-                    setup, data.players, options.rounds, options.wins_seconds, how
-                )
+                out.wins, out.wins_ratios = wins(setup, data.players, options.wins_seconds, how)
             elif part == "scaling":
                 out.scaling = scaling(
                     server_url, options.scaling, setup, options.scaling_seconds, how

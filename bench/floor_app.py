@@ -93,16 +93,15 @@ def build_app(args: argparse.Namespace) -> web.Application:
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.floor_app", description=__doc__)
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, required=True)
-    parser.add_argument("--reset-query", action="store_true", help="asyncpg's default class")
-    parser.add_argument("--json", choices=["orjson", "stdlib"], default="orjson")
-    parser.add_argument("--loop", choices=["uvloop", "asyncio"], default="uvloop")
-    parser.add_argument("--access-log", action="store_true", help="aiohttp's, to stderr")
-    parser.add_argument(
-        "--statement-cache-size", type=int, default=100, help="0: no prepared statement reuse"
-    )
-    parser.add_argument("--middlewares", type=int, default=0, help="pass-through middlewares")
+    add = parser.add_argument
+    add("--host", default="127.0.0.1")
+    add("--port", type=int, required=True)
+    add("--reset-query", action="store_true", help="asyncpg's default class")
+    add("--json", choices=["orjson", "stdlib"], default="orjson")
+    add("--loop", choices=["uvloop", "asyncio"], default="uvloop")
+    add("--access-log", action="store_true", help="aiohttp's, to stderr")
+    add("--statement-cache-size", type=int, default=100, help="0: no prepared statement reuse")
+    add("--middlewares", type=int, default=0, help="pass-through middlewares")
     args = parser.parse_args()
 
     if args.loop == "uvloop":
@@ -111,18 +110,11 @@ def main() -> None:
         loop = uvloop.new_event_loop()
     else:
         loop = asyncio.new_event_loop()
-    access_log = None
     if args.access_log:
         logging.basicConfig(level=logging.INFO, format="%(message)s")
-        access_log = logging.getLogger("aiohttp.access")
-    web.run_app(
-        build_app(args),
-        host=args.host,
-        port=args.port,
-        access_log=access_log,
-        loop=loop,
-        print=None,
-    )
+    access_log = logging.getLogger("aiohttp.access") if args.access_log else None
+    app = build_app(args)
+    web.run_app(app, host=args.host, port=args.port, access_log=access_log, loop=loop, print=None)
 
 
 if __name__ == "__main__":

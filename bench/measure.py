@@ -11,12 +11,13 @@ import secrets
 import statistics
 import sys
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
 import psutil
 
-from bench import wrk
+from bench.load import Load, wrk
 from bench.servers import Running
 from bench.targets import Route
 
@@ -33,13 +34,15 @@ class Driving:
     threads: int
     #: Seconds of load before a read is measured (writes are not warmed up).
     warmup: int
+    #: Alternating rounds of servers compared (one for a server alone).
+    rounds: int
     #: The embedded server's postmaster, for PostgreSQL's CPU; None on another server.
     postmaster: int | None
     seed: str
 
 
 @dataclass(frozen=True)
-class Run(wrk.Load):
+class Run(Load):
     """One wrk run against one server, and the CPU time it cost."""
 
     #: CPU seconds spent by the server under test (all its processes, its pgbouncer's
@@ -99,7 +102,7 @@ class Ratio:
     cpu: float | None
 
     @classmethod
-    def of(cls, route: Route, ours: Row, theirs: Row) -> "Ratio | None":
+    def of(cls, ours: Row, theirs: Row) -> "Ratio | None":
         pairs = [a.rps / b.rps for a, b in zip(ours.runs, theirs.runs, strict=False) if b.rps]
         if not pairs:
             return None
@@ -108,28 +111,25 @@ class Ratio:
             cpu = round(ours.app_cpu_us / theirs.app_cpu_us, 3)
         rounds = tuple(round(pair, 3) for pair in pairs)
         median = round(statistics.median(pairs), 3)
-        return cls(route.label, ours.target, theirs.target, median, rounds, cpu)
+        return cls(ours.route, ours.target, theirs.target, median, rounds, cpu)
 
 
 def _cpu(*pids: int | None) -> dict[int, float]:
     """User + system CPU seconds of some processes and of each live descendant, by pid.
     PostgreSQL's autovacuum workers are left out: they come and go on their own schedule and
     would land on whichever run they overlap."""
-    family = []
+    seconds = {}
     for pid in filter(None, pids):
         try:
             root = psutil.Process(pid)
-            family += [root, *root.children(recursive=True)]
+            family = [root, *root.children(recursive=True)]
         except psutil.Error:
             continue
-    seconds = {}
-    for process in family:
-        try:
-            if "autovacuum" not in " ".join(process.cmdline()):
-                times = process.cpu_times()
-                seconds[process.pid] = times.user + times.system
-        except psutil.Error:
-            continue
+        for process in family:
+            with suppress(psutil.Error):
+                if "autovacuum" not in " ".join(process.cmdline()):
+                    times = process.cpu_times()
+                    seconds[process.pid] = times.user + times.system
     return seconds
 
 
@@ -146,7 +146,7 @@ def once(server: Running, route: Route, params: dict[str, str], seconds: int, ho
     load_average = round(os.getloadavg()[0], 2)
     app, postgres = _cpu(*server.pids), _cpu(how.postmaster)
     params = {"seed": how.seed, "tag": secrets.token_hex(4), **params}
-    load = wrk.run(server.base_url, route.key, params, how.connections, how.threads, seconds)
+    load = wrk(server.base_url, route.key, params, how.connections, how.threads, seconds)
     return Run(
         **asdict(load),
         app_cpu=_spent(app, _cpu(*server.pids)),
@@ -159,17 +159,16 @@ def alternate(
     servers: list[Running],
     route: Route,
     params: Callable[[], dict[str, str]],
-    rounds: int,
     seconds: int,
     how: Driving,
 ) -> list[Row]:
-    """Reads warmed up on each server, then `rounds` rounds alternating between the servers
-    (one is enough for a server alone). `params()` gives each run its script's parameters."""
+    """Reads warmed up on each server, then rounds alternating between the servers (one is
+    enough for a server alone). `params()` gives each run its script's parameters."""
     if how.warmup and not route.writes:
         for server in servers:
             once(server, route, params(), how.warmup, how)
     runs: dict[str, list[Run]] = {server.name: [] for server in servers}
-    for _ in range(rounds if len(servers) > 1 else 1):
+    for _ in range(how.rounds if len(servers) > 1 else 1):
         for server in servers:
             log(f"{server.name}: {route.label}")
             runs[server.name].append(once(server, route, params(), seconds, how))

@@ -15,9 +15,9 @@ import orjson
 from matplotlib.figure import Figure
 
 from bench.dataset import Dataset
+from bench.load import Pgbench
 from bench.measure import Ratio, Row
 from bench.options import Options
-from bench.pgbench import Pgbench
 from bench.studies import Scale
 from bench.targets import ROUTE, ROUTES, TARGETS
 from socialproof import PROJECT_ROOT

@@ -15,20 +15,20 @@ from bench.targets import ROUTE, TARGETS, WINS
 from socialproof.sqlfiles import SQL as SERVICE_SQL
 
 
-def wins(setup: Setup, players: int, rounds: int, seconds: int, how: Driving):
+def wins(setup: Setup, players: int, seconds: int, how: Driving) -> tuple[list[Row], list[Ratio]]:
     """Each variant in WINS flips one habit back to the slower choice; its rate on
     GET /players/{id} is held against the first's, the baseline's, round by round. One server
     up at a time: idle pools would hold connections the next variant needs."""
     route, params = ROUTE["get_player"], {"players": str(players)}
     runs: dict[str, list[Run]] = {variant.name: [] for variant in WINS}
-    for _ in range(rounds):
+    for _ in range(how.rounds):
         for variant in WINS:
             with serve(variant, setup) as server:
-                (row,) = alternate([server], route, lambda: params, 1, seconds, how)
+                (row,) = alternate([server], route, lambda: params, seconds, how)
             runs[variant.name] += row.runs
     rows = [Row.of(name, route, measured) for name, measured in runs.items()]
     baseline, *others = rows
-    return rows, [ratio for row in others if (ratio := Ratio.of(route, row, baseline))]
+    return rows, [ratio for row in others if (ratio := Ratio.of(row, baseline))]
 
 
 EXPLAIN_RUNS = 5
@@ -107,6 +107,6 @@ def scaling(
         with serve(TARGETS[0], replace(setup, database_url=data.url)) as service:
             for case, (route, extra) in HTTP_CASES.items():
                 params = {"players": str(players), **extra}
-                (http[case],) = alternate([service], route, lambda p=params: p, 1, seconds, how)
+                (http[case],) = alternate([service], route, lambda p=params: p, seconds, how)
         scales.append(Scale(players, data.load_seconds, explain_ms, http))
     return scales

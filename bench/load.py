@@ -1,0 +1,136 @@
+"""The load generators, each run on a script written to a temporary folder and its summary read
+back: wrk on bench/lua/common.lua and a route's script, against a server; and floor (b),
+pgbench on the service's primary-key SELECT with random ids, no HTTP and no Python in the way:
+what PostgreSQL itself does on this machine with the same clients."""
+
+import json
+import re
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench import BENCH_DIR
+from socialproof import SQL_DIR, pgserver
+
+LUA_DIR = BENCH_DIR / "lua"
+SUMMARY = "BENCH_JSON "  # common.lua's done() prints one line starting with it
+
+
+class LoadError(RuntimeError):
+    """wrk or pgbench is missing, failed, or printed no summary; the message says which."""
+
+
+@dataclass(frozen=True)
+class Load:
+    """What one wrk run measured."""
+
+    requests: int
+    seconds: float
+    #: Responses of status 400 or more, and connect, read, write and timeout errors.
+    errors: int
+    p50_ms: float
+    p99_ms: float
+
+    @property
+    def rps(self) -> float:
+        return self.requests / self.seconds if self.seconds else 0.0
+
+
+@dataclass(frozen=True)
+class Pgbench:
+    tps: float
+    transactions: int
+    failed: int
+    #: From a tenth of the transactions, as pgbench logs them.
+    p50_ms: float
+    p99_ms: float
+
+
+def require_wrk() -> None:
+    if shutil.which("wrk") is None:
+        raise LoadError(
+            "wrk is not installed: `sudo apt-get install wrk` (Debian, Ubuntu), "
+            "`brew install wrk` (macOS)"
+        )
+
+
+def wrk(
+    base_url: str, script: str, params: dict[str, str], connections: int, threads: int, seconds: int
+) -> Load:
+    """`seconds` of wrk against `base_url`; `params` reach the script as key=value."""
+    source = (LUA_DIR / "common.lua").read_text() + "\n" + (LUA_DIR / f"{script}.lua").read_text()
+    with tempfile.TemporaryDirectory(prefix="bench-wrk-") as tmp:
+        script_path = Path(tmp) / f"{script}.lua"
+        script_path.write_text(source)
+        command = [
+            "wrk",
+            f"--threads={threads}",
+            f"--connections={connections}",
+            f"--duration={max(1, seconds)}s",
+            "--timeout=5s",
+            f"--script={script_path}",
+            base_url,
+            "--",
+            *(f"{key}={value}" for key, value in {**params, "threads": str(threads)}.items()),
+        ]
+        done = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60)
+    output = done.stdout + done.stderr
+    lines = [line for line in output.splitlines() if line.startswith(SUMMARY)]
+    if done.returncode != 0 or not lines:
+        raise LoadError(f"wrk exited with {done.returncode} and no summary:\n{output}")
+    summary = json.loads(lines[0].removeprefix(SUMMARY))
+    return Load(
+        requests=summary["requests"],
+        seconds=summary["duration_us"] / 1e6,
+        errors=sum(summary[kind] for kind in ("status", "connect", "read", "write", "timeout")),
+        p50_ms=summary["p50_us"] / 1000,
+        p99_ms=summary["p99_us"] / 1000,
+    )
+
+
+def pgbench(database_url: str, players: int, clients: int, threads: int, seconds: int) -> Pgbench:
+    """bench/sql/get_player.pgbench, then the service's statement with $1 written :id, run by
+    the embedded server's own pgbench (same major version), else the one on PATH."""
+    embedded = pgserver.embedded_bin_dir() / "pgbench"
+    binary = str(embedded) if embedded.is_file() else shutil.which("pgbench")
+    if binary is None:
+        raise LoadError("pgbench not found: it ships with PostgreSQL (postgresql-client)")
+    header = (BENCH_DIR / "sql" / "get_player.pgbench").read_text(encoding="utf-8")
+    statement = (SQL_DIR / "players" / "get_by_id.sql").read_text(encoding="utf-8").strip()
+    with tempfile.TemporaryDirectory(prefix="bench-pgbench-") as tmp:
+        script = Path(tmp) / "get_player.pgbench"
+        script.write_text(header + statement.replace("$1", ":id") + "\n")
+        command = [
+            binary,
+            "--no-vacuum",
+            "--protocol=prepared",  # as asyncpg prepares it
+            f"--client={clients}",
+            f"--jobs={threads}",
+            f"--time={seconds}",
+            f"--define=players={players}",
+            f"--file={script}",
+            "--log",
+            "--sampling-rate=0.1",
+            f"--log-prefix={Path(tmp) / 'tx'}",
+            database_url,
+        ]
+        done = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60)
+        output = done.stdout + done.stderr
+        # Each log line: client, transaction, latency in microseconds, ...
+        latencies = sorted(
+            int(line.split()[2]) for log in Path(tmp).glob("tx*") for line in log.open()
+        )
+    tps = re.search(r"^tps = ([\d.]+)", output, re.MULTILINE)
+    processed = re.search(r"actually processed: (\d+)", output)
+    if done.returncode != 0 or not (latencies and tps and processed):
+        raise LoadError(f"pgbench exited with {done.returncode}:\n{output}")
+    failed = re.search(r"number of failed transactions: (\d+)", output)
+    return Pgbench(
+        tps=float(tps.group(1)),
+        transactions=int(processed.group(1)),
+        failed=int(failed.group(1)) if failed else 0,
+        p50_ms=latencies[len(latencies) // 2] / 1000,
+        p99_ms=latencies[len(latencies) * 99 // 100] / 1000,
+    )
