@@ -27,11 +27,10 @@ import asyncpg
 import orjson
 from aiohttp import web
 
-from socialproof import SQL_DIR
 from socialproof.database import NoResetConnection
+from socialproof.sqlfiles import SQL
 
-GET_PLAYER = (SQL_DIR / "players" / "get_by_id.sql").read_text(encoding="utf-8").strip()
-CREATE_PLAYER = (SQL_DIR / "players" / "create.sql").read_text(encoding="utf-8").strip()
+GET_PLAYER, CREATE_PLAYER = SQL["players/get_by_id"], SQL["players/create"]
 
 pool_key = web.AppKey("pool", asyncpg.Pool)
 dumps_key = web.AppKey("dumps", Callable[[Any], bytes])

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench import BENCH_DIR
-from socialproof import SQL_DIR, pgserver
+from socialproof import pgserver
+from socialproof.sqlfiles import SQL
 
 LUA_DIR = BENCH_DIR / "lua"
 SUMMARY = "BENCH_JSON "  # common.lua's done() prints one line starting with it
@@ -98,7 +99,7 @@ def pgbench(database_url: str, players: int, clients: int, threads: int, seconds
     if binary is None:
         raise LoadError("pgbench not found: it ships with PostgreSQL (postgresql-client)")
     header = (BENCH_DIR / "sql" / "get_player.pgbench").read_text(encoding="utf-8")
-    statement = (SQL_DIR / "players" / "get_by_id.sql").read_text(encoding="utf-8").strip()
+    statement = SQL["players/get_by_id"]
     with tempfile.TemporaryDirectory(prefix="bench-pgbench-") as tmp:
         script = Path(tmp) / "get_player.pgbench"
         script.write_text(header + statement.replace("$1", ":id") + "\n")

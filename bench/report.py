@@ -3,6 +3,7 @@ route's rate as a fraction of its floor with its p99, and the scaling curves) an
 
 import os
 import platform
+import re
 import shutil
 import subprocess
 from dataclasses import dataclass, field
@@ -41,8 +42,8 @@ class Machine:
 
     @classmethod
     def here(cls) -> "Machine":
-        cpuinfo = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").exists() else ""
-        models = [line.split(":", 1)[1] for line in cpuinfo.splitlines() if "model name" in line]
+        cpuinfo = Path("/proc/cpuinfo")
+        models = re.findall(r"model name\s*: (.*)", cpuinfo.read_text() if cpuinfo.exists() else "")
         memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
         commit = _git("rev-parse", "--short", "HEAD")
         if _git("status", "--porcelain", "--untracked-files=no"):
@@ -125,24 +126,26 @@ def routes_chart(fractions: dict[str, OfFloor], path: Path) -> None:
     """One bar per route: its rate over floor (a)'s for the same kind of request (1.0 would
     be the floor itself), labelled with the route's p99."""
     labels = list(fractions)[::-1]  # the first route on top
-    values = [fractions[label].fraction for label in labels]
-    colors = ["#1f4e8c" if fractions[label].alternated else "#8fb0d9" for label in labels]
+    bars = [fractions[label] for label in labels]
     figure = Figure(figsize=(9, 0.5 * len(labels) + 1.8), layout="tight")
     axes = figure.subplots()
-    bars = axes.barh(labels, values, color=colors)
+    colors = ["#1f4e8c" if bar.alternated else "#8fb0d9" for bar in bars]
+    axes.barh(labels, [bar.fraction for bar in bars], color=colors)
     axes.axvline(1.0, color="#555555", linestyle="--", linewidth=1)
-    for bar, label in zip(bars, labels, strict=True):
-        floor = "read" if fractions[label].floor.startswith("GET") else "insert"
-        text = (
-            f" {bar.get_width():.2f} of the floor's {floor}, p99 {fractions[label].p99_ms:.1f} ms"
-        )
-        axes.text(bar.get_width(), bar.get_y() + bar.get_height() / 2, text, va="center")
-    axes.set_xlim(0, max(1.1, max(values) * 1.8))
+    for y, bar in enumerate(bars):
+        floor = "read" if bar.floor.startswith("GET") else "insert"
+        text = f" {bar.fraction:.2f} of the floor's {floor}, p99 {bar.p99_ms:.1f} ms"
+        axes.text(bar.fraction, y, text, va="center")
+    axes.set_xlim(0, max(1.1, max(bar.fraction for bar in bars) * 1.8))
     axes.set_xlabel(
         "service req/s ÷ floor (a) req/s; dark: the same request, median of alternating rounds"
     )
     axes.set_title("Each route's rate as a fraction of its floor")
     figure.savefig(path, dpi=120)
+
+
+# Each HTTP point's p99, written beside it.
+NOTE = {"textcoords": "offset points", "xytext": (4, 6), "fontsize": 8}
 
 
 def scaling_chart(scales: list[Scale], path: Path) -> None:
@@ -153,22 +156,15 @@ def scaling_chart(scales: list[Scale], path: Path) -> None:
     for case in scales[0].explain_ms:
         explain.plot(players, [s.explain_ms[case] for s in scales], marker="o", label=case)
     explain.set(xscale="log", yscale="log", xlabel="players", ylabel="ms (EXPLAIN ANALYZE)")
-    explain.set_title("The statements alone")
+    explain.set(title="The statements alone")
     for case in scales[0].http:
         rows = [s.http[case] for s in scales]
         line = http.plot(players, [r.rps for r in rows], marker="o", label=case)[0]
         for x, row in zip(players, rows, strict=True):
-            http.annotate(
-                f"p99 {row.p99_ms:.0f} ms",
-                (x, row.rps),
-                color=line.get_color(),
-                textcoords="offset points",
-                xytext=(4, 6),
-                fontsize=8,
-            )
-    http.set(xscale="log", xlabel="players", ylabel="req/s")
-    http.set_ylim(bottom=0)
-    http.set_title("The service over HTTP")
+            note = f"p99 {row.p99_ms:.0f} ms"
+            http.annotate(note, (x, row.rps), color=line.get_color(), **NOTE)
+    http.set(xscale="log", xlabel="players", ylabel="req/s", ylim=(0, None))
+    http.set(title="The service over HTTP")
     for axes in (explain, http):
         axes.set_xticks(players, [f"{n:,}" for n in players])
         axes.minorticks_off()
