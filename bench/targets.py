@@ -57,7 +57,7 @@ class Target:
     env: dict[str, str] = field(default_factory=dict)
     #: The routes it is measured on; none means every route.
     routes: tuple[str, ...] = ()
-    #: The targets its rate is reported over, round by round, on every route both ran.
+    #: In TARGETS, those its rate is reported over, round by round, on every route both ran.
     vs: tuple[str, ...] = ("service",)
     #: Served through pgbouncer in transaction mode, with these [pgbouncer] settings over the
     #: bench's (bench/servers.py); None: straight to PostgreSQL.
