@@ -42,6 +42,11 @@ class Options:
     pg_dir: Path
     results_dir: Path
 
+    @property
+    def mode(self) -> str:
+        """Names the run's results folder and report."""
+        return "smoke" if self.smoke else "full"
+
 
 def parse(argv: list[str] | None) -> Options:
     parser = argparse.ArgumentParser(

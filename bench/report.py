@@ -261,7 +261,7 @@ def markdown(report: Report, fractions: dict[str, OfFloor]) -> str:
     """The report; it shows routes.png when there are `fractions`, scaling.png with scaling."""
     o, m, pg, data = report.options, report.machine, report.postgres, report.dataset
     lines = [
-        f"# SocialProof bench ({'smoke' if o.smoke else 'full'}), {report.started_at}",
+        f"# SocialProof bench ({o.mode}), {report.started_at}",
         "",
         f"{m.cpus} CPUs ({m.cpu_model}), {m.memory_gib} GiB, Linux {m.kernel}, Python "
         f"{m.python}; PostgreSQL {pg.get('server_version', '?')} (shared_buffers "
@@ -302,9 +302,9 @@ def markdown(report: Report, fractions: dict[str, OfFloor]) -> str:
 def write(report: Report) -> tuple[Path, str]:
     """A folder per run in the results directory (report.md, report.json, the charts), and a
     copy of it as <mode>-latest; the folder and the Markdown."""
-    mode = "smoke" if report.options.smoke else "full"
+    options = report.options
     stamp = report.started_at.replace(":", "").replace("-", "")[:15]
-    folder = report.options.results_dir / f"{mode}-{stamp}"
+    folder = options.results_dir / f"{options.mode}-{stamp}"
     folder.mkdir(parents=True, exist_ok=True)
     if fractions := of_floor(report):
         routes_chart(fractions, folder / "routes.png")
@@ -315,7 +315,7 @@ def write(report: Report) -> tuple[Path, str]:
     (folder / "report.json").write_bytes(
         orjson.dumps(report, default=str, option=orjson.OPT_INDENT_2)
     )
-    latest = report.options.results_dir / f"{mode}-latest"
+    latest = options.results_dir / f"{options.mode}-latest"
     shutil.rmtree(latest, ignore_errors=True)
     shutil.copytree(folder, latest)
     return folder, text
