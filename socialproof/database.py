@@ -88,7 +88,13 @@ def _server_settings(settings: Settings) -> dict[str, str]:
     }
 
 
-async def create_pool(settings: Settings) -> BoundedPool:
+# How much longer than DB_TIMEOUT a client with a statement timeout waits for an answer.
+CLIENT_MARGIN = 1.0
+
+
+async def create_pool(settings: Settings, *, statement_timeout: float | None = None) -> BoundedPool:
+    """The pool for `settings.database_url`. `statement_timeout`: how long the client waits for
+    any statement's answer (asyncpg's command_timeout); None for the primary's pool (below)."""
     assert settings.database_url is not None, "resolve the database URL before creating a pool"
     pool = BoundedPool(
         settings.database_url,
@@ -97,11 +103,12 @@ async def create_pool(settings: Settings) -> BoundedPool:
         acquire_timeout=settings.db_acquire_timeout,
         connect=_connect,
         timeout=settings.db_timeout,  # connecting
-        # No command_timeout: it arms a timer for every statement, a fifth of the cost a
-        # primary-key read adds to its SQL. A statement on this pool runs within a request,
-        # cut at REQUEST_TIMEOUT even when the server stops answering altogether (and so never
-        # sends its statement_timeout error); the few statements run outside one (the rate
-        # limiter's purge) set their own bound.
+        # The primary's pool has no command_timeout: it arms a timer for every statement, a
+        # fifth of the cost a primary-key read adds to its SQL. A statement on it runs within
+        # a request, cut at REQUEST_TIMEOUT even when the server stops answering altogether
+        # (and so never sends its statement_timeout error); the one that runs outside a
+        # request (the rate limiter's purge) sets its own bound.
+        command_timeout=statement_timeout,
         connection_class=NoResetConnection,
         server_settings=_server_settings(settings),
         # Prepared statements kept per connection: one round trip a query. 0 behind a

@@ -34,7 +34,7 @@ from aiohttp import hdrs, web
 from asyncpg import Pool
 
 from socialproof import metrics, queries
-from socialproof.database import ProbeConnection, create_pool
+from socialproof.database import CLIENT_MARGIN, ProbeConnection, create_pool
 from socialproof.keys import db_key, probe_key, read_router_key, settings_key
 from socialproof.replica_reads import ReplicaReads
 from socialproof.settings import Settings
@@ -260,7 +260,11 @@ async def replica_context(app: web.Application) -> AsyncIterator[None]:
     replica_settings = attrs.evolve(
         settings, database_url=settings.database_replica_url, pool_min_size=0
     )
-    pool = await create_pool(replica_settings)
+    # A replica that stops answering gives up a read after DB_TIMEOUT + 1 s, and the primary
+    # answers it (replica_reads.py), rather than the read running out its REQUEST_TIMEOUT.
+    pool = await create_pool(
+        replica_settings, statement_timeout=settings.db_timeout + CLIENT_MARGIN
+    )
     replica_probe = ProbeConnection(replica_settings)
     router = ReadRouter(settings, app[db_key], app[probe_key], pool, replica_probe)
     app[read_router_key] = router

@@ -19,6 +19,7 @@ from aiohttp.test_utils import TestServer
 from prometheus_client import REGISTRY
 
 from socialproof.app import create_app
+from socialproof.database import CLIENT_MARGIN
 from socialproof.keys import read_router_key
 from socialproof.pgserver import free_port
 from socialproof.replicas import (
@@ -34,6 +35,7 @@ from socialproof.settings import Settings
 from tests import pg
 from tests.api import Client, create_player, create_scenario, get_json
 from tests.auth_api import TEST_JWT_SECRET, bearer, login, sign_up
+from tests.proxy import DatabaseProxy
 from tests.standby import APPLY_DELAY, Standby, StandbyUnavailable
 
 MakeServer = Callable[..., Awaitable[TestServer]]
@@ -344,3 +346,28 @@ async def test_a_server_that_is_no_standby_is_not_used_as_one(
     assert await status(reader, "/leaderboard") == 200
     assert primary_reads(REPLICA_UNAVAILABLE) == unavailable + 1
     assert any("it is not a standby" in record.getMessage() for record in caplog.records)
+
+
+async def test_reads_go_to_the_primary_when_the_replica_stops_answering(
+    standby: Standby, database_url: str, served: Any
+) -> None:
+    """A replica whose server hangs (the connection open, no answer, no statement_timeout
+    error): a public read gives up on it after DB_TIMEOUT + 1 s, waits as long again for the
+    cancelled statement (asyncpg), and the primary answers."""
+    proxy = DatabaseProxy(standby_url(standby, database_url))
+    await proxy.start()
+    try:
+        settings = replica_settings(database_url, proxy.url, db_timeout=1.0)
+        app, writer, reader = await served(settings)
+        await replica_in_use(app)
+        player = await create_player(writer, username())
+        # The replica serves it (and is behind): the read holds a connection to it open.
+        assert await status(reader, f"/players/{player['id']}") == 404
+        proxy.flowing.clear()
+        started = time.monotonic()
+        assert await get_json(reader, f"/players/{player['id']}") == player
+        assert time.monotonic() - started < 2 * (settings.db_timeout + CLIENT_MARGIN) + 0.5
+        assert not in_use(app)
+    finally:
+        proxy.flowing.set()
+        await proxy.stop()

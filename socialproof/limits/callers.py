@@ -2,17 +2,22 @@
 proxies, and the caller a per-caller limit counts."""
 
 from aiohttp import hdrs, web
+from multidict import istr
 
 from socialproof.auth.principal import caller
 from socialproof.errors import InvalidCredentials
 from socialproof.limits.proxies import TrustedProxies
+
+X_FORWARDED_FOR = istr("X-Forwarded-For")
 
 
 def client_address(request: web.Request, trusted: TrustedProxies) -> str:
     """The socket's peer, unless it is a trusted proxy: then the client it forwards for."""
     peer = request.remote or ""
     if peer in trusted.addresses or trusted.everyone or trusted.networks:
-        return trusted.client_of(peer, request.headers.getall("X-Forwarded-For", ()))
+        forwarded_for = request.headers.getall(X_FORWARDED_FOR, None)
+        if forwarded_for is not None:
+            return trusted.client_of(peer, forwarded_for)
     return peer
 
 

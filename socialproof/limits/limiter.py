@@ -25,6 +25,7 @@ import attrs
 import orjson
 from aiohttp import web
 from aiohttp.web_urldispatcher import AbstractRoute
+from multidict import istr
 
 from socialproof.errors import RETRY_AFTER, answer_for, error_response
 from socialproof.headers import Response
@@ -62,6 +63,10 @@ PURGE_SECONDS = 60.0
 on_rejected: list[Callable[[str], None]] = []
 #: Called with the policy's name for each request whose store could not answer.
 on_store_unavailable: list[Callable[[str], None]] = []
+
+# istr: set without case-folding the name on every request.
+POLICY_HEADER = istr("RateLimit-Policy")
+LIMIT_HEADER = istr("RateLimit")
 
 _TOO_MANY = orjson.dumps({"detail": "Too Many Requests"})
 LIMITER_UNAVAILABLE = "Rate limiter unavailable"
@@ -195,8 +200,12 @@ class Limiter:
             key = f"{AUTH}:address:{client_address(request, self.trusted)}"
         else:
             key = f"{guard.name}:{caller_key(request, self.trusted)}"
+        store = guard.store
         try:
-            decision = await guard.store.take(key[:MAX_KEY_CHARS], guard.rate)
+            if isinstance(store, MemoryStore):  # no wait: no coroutine either
+                decision = store.take_now(key[:MAX_KEY_CHARS], guard.rate)
+            else:
+                decision = await store.take(key[:MAX_KEY_CHARS], guard.rate)
         except Exception as error:  # counted, then failing open or closed as the policy says
             answer = _store_failed(guard, error)
             return answer if answer is not None else await handler(request)
@@ -211,14 +220,12 @@ class Limiter:
         if response.prepared:
             return response
         if account is None:
-            response.headers["RateLimit-Policy"] = guard.policy_field
-            response.headers["RateLimit"] = guard.limit_field(decision)
+            response.headers[POLICY_HEADER] = guard.policy_field
+            response.headers[LIMIT_HEADER] = guard.limit_field(decision)
         else:
             assert guard.account is not None
-            response.headers["RateLimit-Policy"] = (
-                f"{guard.policy_field}, {guard.account.policy_field}"
-            )
-            response.headers["RateLimit"] = (
+            response.headers[POLICY_HEADER] = f"{guard.policy_field}, {guard.account.policy_field}"
+            response.headers[LIMIT_HEADER] = (
                 f"{guard.limit_field(decision)}, {guard.account.limit_field(account)}"
             )
         return response
@@ -286,7 +293,7 @@ def _too_many(guard: Guard, decision: Decision) -> web.Response:
         content_type="application/json",
         headers={
             "Retry-After": str(decision.retry_seconds),
-            "RateLimit-Policy": guard.policy_field,
-            "RateLimit": guard.limit_field(decision),
+            POLICY_HEADER: guard.policy_field,
+            LIMIT_HEADER: guard.limit_field(decision),
         },
     )
