@@ -94,7 +94,8 @@ def serve(target: Target, setup: Setup) -> Iterator[Running]:
     """Start `target` (and its pgbouncer), wait until its port answers (60 s at most), stop it
     (SIGTERM) after."""
     with ExitStack() as stack:
-        env, helpers = setup.env(target), ()
+        env = setup.env(target)
+        helpers: tuple[int, ...] = ()
         if target.pgbouncer is not None:
             bouncer = stack.enter_context(_pgbouncer(target, env))
             env["DATABASE_URL"], helpers = bouncer.url, (bouncer.pid,)
