@@ -201,8 +201,13 @@ async def pool_context(app: web.Application) -> AsyncIterator[None]:
     app[probe_key] = probe = ProbeConnection(app[settings_key])
     yield
     probe.close()
+    await close_pool(pool, "database pool")
+
+
+async def close_pool(pool: asyncpg.Pool, name: str) -> None:
+    """Close `pool`, its connections given 10 s to finish, then terminated."""
     try:
         await asyncio.wait_for(pool.close(), timeout=10)
     except TimeoutError:
-        log.warning("database pool did not close in time; terminating its connections")
+        log.warning("%s did not close in time; terminating its connections", name)
         pool.terminate()

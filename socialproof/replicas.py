@@ -25,7 +25,7 @@ import logging
 import math
 import time
 from collections import deque
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import suppress
 from urllib.parse import parse_qs, urlsplit
 
@@ -34,7 +34,7 @@ from aiohttp import hdrs, web
 from asyncpg import Pool
 
 from socialproof import metrics, queries
-from socialproof.database import CLIENT_MARGIN, ProbeConnection, create_pool
+from socialproof.database import CLIENT_MARGIN, ProbeConnection, close_pool, create_pool
 from socialproof.keys import db_key, probe_key, read_router_key, settings_key
 from socialproof.replica_reads import ReplicaReads
 from socialproof.settings import Settings
@@ -231,25 +231,30 @@ def read_db(request: web.Request) -> queries.Db:
 
 def setup_replica(app: web.Application) -> None:
     """With DATABASE_REPLICA_URL: the replica's pool and check, living as long as the app (a
-    cleanup context, to be added after the primary's pool), and answers to writes stamped with
-    their time. Without: nothing but the key that says so."""
+    cleanup context, to be added after the primary's pool). Without: nothing but the key that
+    says so. Answers to writes are stamped by the serving wrapper (`write_stamp`)."""
     app[read_router_key] = None
-    settings = app[settings_key]
+    if app[settings_key].database_replica_url is not None:
+        app.cleanup_ctx.append(replica_context)
+
+
+StampWrite = Callable[[web.Request, web.StreamResponse], None]
+
+
+def write_stamp(settings: Settings) -> StampWrite | None:
+    """What stamps an answer to a write with its time (the `sp_last_write` cookie), called by
+    the serving wrapper on every answer, errors and refusals included; None without a
+    replica."""
     if settings.database_replica_url is None:
-        return
-    app.cleanup_ctx.append(replica_context)
-    max_age = math.ceil(sticky_seconds(settings))
+        return None
+    attributes = f"; HttpOnly; Max-Age={math.ceil(sticky_seconds(settings))}; Path=/; SameSite=Lax"
 
-    attributes = f"; HttpOnly; Max-Age={max_age}; Path=/; SameSite=Lax"
-
-    async def stamp_writes(request: web.Request, response: web.StreamResponse) -> None:
-        """on_response_prepare: every answer, errors and refusals included, passes here. The
-        header is written whole: aiohttp has turned `set_cookie`'s cookies into headers by now."""
+    def stamp(request: web.Request, response: web.StreamResponse) -> None:
         if request.method in WRITE_METHODS and not 400 <= response.status < 500:
-            stamp = f"{LAST_WRITE_COOKIE}={int(time.time() * 1000)}{attributes}"
-            response.headers.add(hdrs.SET_COOKIE, stamp)
+            cookie = f"{LAST_WRITE_COOKIE}={int(time.time() * 1000)}{attributes}"
+            response.headers.add(hdrs.SET_COOKIE, cookie)
 
-    app.on_response_prepare.append(stamp_writes)
+    return stamp
 
 
 async def replica_context(app: web.Application) -> AsyncIterator[None]:
@@ -280,8 +285,4 @@ async def replica_context(app: web.Application) -> AsyncIterator[None]:
     with suppress(asyncio.CancelledError):
         await watching
     replica_probe.close()
-    try:
-        await asyncio.wait_for(pool.close(), timeout=10)
-    except TimeoutError:
-        log.warning("read replica pool did not close in time; terminating its connections")
-        pool.terminate()
+    await close_pool(pool, "read replica pool")

@@ -11,7 +11,6 @@ from cattrs.preconf.orjson import make_converter
 
 from socialproof.errors import (
     NotFound,
-    PayloadTooLarge,
     RequestValidationError,
     UnsupportedMediaType,
 )
@@ -75,14 +74,13 @@ def _is_json(media_type: str) -> bool:
 
 
 async def parse_body(request: web.Request, cls: type[Model]) -> Model:
-    """The request's JSON body as `cls`; 413 when too large, 422 for anything malformed.
+    """The request's JSON body as `cls`; 422 for anything malformed (its size and arrival were
+    bounded as it was read, before the handler: `limits.bodies`).
 
     A body labelled as anything but JSON is 415: a browser sends `text/plain` or a form across
     sites without asking first (no CORS preflight). No Content-Type at all is read as JSON.
     """
-    if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
-        raise PayloadTooLarge(f"Request body is larger than {MAX_BODY_BYTES} bytes")
-    raw = await request.read()
+    raw = await request.read()  # in memory: read whole, within its size, before the handler
     if not raw.strip():
         raise RequestValidationError([error_item(["body"], "missing", "Field required")])
     if request.headers.get(hdrs.CONTENT_TYPE) and not _is_json(request.content_type):

@@ -2,8 +2,9 @@
 
 Each concern keeps its code in its own module: the request's id (logs), its timing (metrics),
 its deadline (deadlines), the body read whole within its bound (limits.bodies), the rate
-limiter (limits), every failure mapped to the contract's JSON (errors), and the CORS headers
-(cors). `served` calls them in order from one coroutine.
+limiter (limits), every failure mapped to the contract's JSON (errors), the CORS headers
+(cors) and the stamp on answers to writes that a read replica needs (replicas). `served`
+calls them in order from one coroutine.
 
 Not an aiohttp middleware: aiohttp builds a middleware chain around the matched handler on every
 request (a cache lookup, a partial, a frame), which cost a primary-key read a third as much as
@@ -25,6 +26,7 @@ from socialproof.keys import deadlines_key, lifecycle_key, settings_key
 from socialproof.limits.bodies import read_whole
 from socialproof.limits.limiter import limiter_key
 from socialproof.logs import REQUEST_ID_HEADER, start_request
+from socialproof.replicas import write_stamp
 
 
 def served(app: web.Application, route: str, handler: Handler) -> Handler:
@@ -39,6 +41,7 @@ def served(app: web.Application, route: str, handler: Handler) -> Handler:
     limiter = app.get(limiter_key)  # None when every policy is off
     cors = Cors.from_settings(settings.cors_allow_origins)
     no_store = is_no_store(handler)
+    stamp_write = write_stamp(settings)  # None without a read replica
     # The route's durations, by method and status: looked up in the metrics module once each.
     durations: dict[tuple[str, int], metrics.Durations] = {}
     in_flight = metrics.in_flight
@@ -84,6 +87,8 @@ def served(app: web.Application, route: str, handler: Handler) -> Handler:
                 headers[hdrs.CACHE_CONTROL] = "no-store"
             if cors is not None:
                 cors.add_headers(request, response)
+            if stamp_write is not None:
+                stamp_write(request, response)
         if lifecycle.draining:
             response.force_close()
         return response
