@@ -6,6 +6,7 @@ import asyncio
 import base64
 import logging
 import os
+import re
 import stat
 import subprocess
 import sys
@@ -447,6 +448,7 @@ async def test_a_game_server_made_with_the_cli_records_results_over_http(
     assert listed.returncode == 0, listed.stderr
     (row,) = [orjson.loads(line) for line in listed.stdout.splitlines()]
     assert row["client_id"] == credentials["client_id"] and row["revoked_at"] is None
+    assert re.fullmatch("[0-9a-f]{24}", row["client_id"])
     assert credentials["client_secret"] not in listed.stdout
 
     revoked = cli(empty_tables, "revoke", credentials["client_id"])

@@ -47,7 +47,9 @@ def create_client(database_url: str, name: str, scope: str) -> dict[str, str]:
     scope = scope_text(scope)
     if not 1 <= len(name) <= 100:
         raise ClientError("NAME must be 1 to 100 characters")
-    client_id = secrets.token_urlsafe(12)
+    # Hex rather than URL-safe base64: an id that began with "-" would read as an option
+    # to the CLI's revoke command and to most shell tools.
+    client_id = secrets.token_hex(12)
     secret = secrets.token_urlsafe(32)
 
     async def work(conn: asyncpg.Connection) -> dict[str, str]:
