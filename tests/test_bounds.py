@@ -327,8 +327,12 @@ async def test_create_then_record_by_300_clients_gives_no_500(
 ) -> None:
     """Each client creates a scenario for one of a few players, then records its result: the
     pattern that deadlocks inside PostgreSQL. Every request succeeds; the ratings are those
-    of applying each player's results one after another."""
-    client = await aiohttp_client(create_app(attrs.evolve(settings, pool_max_size=32)))
+    of applying each player's results one after another. Requests queue for connections
+    behind others that wait on a player's row lock: the wait for a connection is given room
+    here (on a slow machine the last ones waited past the default 2 s and answered 503)."""
+    client = await aiohttp_client(
+        create_app(attrs.evolve(settings, pool_max_size=32, db_acquire_timeout=15.0))
+    )
     players = [await create_player(client, f"player{n}") for n in range(4)]
 
     async def create_then_record(n: int) -> tuple[int, int]:
