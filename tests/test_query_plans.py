@@ -23,7 +23,7 @@ def scanned_nodes(plan: dict[str, Any]) -> Iterator[tuple[str, str]]:
 @pytest.fixture
 async def populated(empty_tables: str) -> AsyncIterator[asyncpg.Connection]:
     pg.run(empty_tables, "populate_players")
-    pg.run(empty_tables, "vacuum_analyze_players")
+    pg.run(empty_tables, "vacuum_analyze_ratings")
     conn = await asyncpg.connect(empty_tables)
     try:
         yield conn
@@ -55,3 +55,19 @@ async def test_no_sequential_scan_of_player_profiles(
     nodes = list(scanned_nodes(plan["Plan"]))
     assert ("Seq Scan", "player_profiles") not in nodes, nodes
     assert any(relation == "player_profiles" for _, relation in nodes)
+
+
+async def test_a_rank_reads_its_bands_through_the_index(populated: asyncpg.Connection) -> None:
+    """players_rated_above() forces generic plans on its statements; each must still read
+    rating_bands and player_profiles by ranges of their indexes, on every server version."""
+    (median,) = await populated.fetch(SQL["ratings/leaderboard"], 10_000, 1)
+    plans: list[str] = []
+    populated.add_log_listener(lambda _conn, message: plans.append(message.message))
+    await populated.execute(pg.read("explain_nested_statements"))
+    for _ in range(2):  # the second call runs on the plans the first one cached
+        plans.clear()
+        assert await populated.fetchrow(SQL["ratings/player_rank"], median["player_id"])
+    counted = [plan for plan in plans if "rating_bands" in plan]
+    assert counted, plans
+    for plan in plans:
+        assert "Seq Scan" not in plan, plan
