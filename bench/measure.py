@@ -28,25 +28,23 @@ def log(message: str) -> None:
 
 @dataclass(frozen=True)
 class Driving:
-    """How every run drives load."""
+    """How every run drives load. Reads get `warmup` seconds of load first; servers compared
+    alternate in `rounds` (one for a server alone); `postmaster`, the embedded server's, gives
+    PostgreSQL's CPU (None on another server)."""
 
     connections: int
     threads: int
-    #: Seconds of load before a read is measured (writes are not warmed up).
     warmup: int
-    #: Alternating rounds of servers compared (one for a server alone).
     rounds: int
-    #: The embedded server's postmaster, for PostgreSQL's CPU; None on another server.
     postmaster: int | None
     seed: str
 
 
 @dataclass(frozen=True)
 class Run(Load):
-    """One wrk run against one server, and the CPU time it cost."""
+    """One wrk run against one server, and the CPU seconds it cost the server under test (all
+    its processes, its pgbouncer's included) and PostgreSQL."""
 
-    #: CPU seconds spent by the server under test (all its processes, its pgbouncer's
-    #: included) and by PostgreSQL.
     app_cpu: float
     postgres_cpu: float
     load_average: float
@@ -110,8 +108,9 @@ class Ratio:
         if ours.app_cpu_us and theirs.app_cpu_us:
             cpu = round(ours.app_cpu_us / theirs.app_cpu_us, 3)
         rounds = tuple(round(pair, 3) for pair in pairs)
-        median = round(statistics.median(pairs), 3)
-        return cls(ours.route, ours.target, theirs.target, median, rounds, cpu)
+        return cls(
+            ours.route, ours.target, theirs.target, round(statistics.median(pairs), 3), rounds, cpu
+        )
 
 
 def _cpu(*pids: int | None) -> dict[int, float]:
@@ -120,16 +119,12 @@ def _cpu(*pids: int | None) -> dict[int, float]:
     would land on whichever run they overlap."""
     seconds = {}
     for pid in filter(None, pids):
-        try:
+        with suppress(psutil.Error):
             root = psutil.Process(pid)
-            family = [root, *root.children(recursive=True)]
-        except psutil.Error:
-            continue
-        for process in family:
-            with suppress(psutil.Error):
-                if "autovacuum" not in " ".join(process.cmdline()):
-                    times = process.cpu_times()
-                    seconds[process.pid] = times.user + times.system
+            for process in [root, *root.children(recursive=True)]:
+                with suppress(psutil.Error):
+                    if "autovacuum" not in " ".join(process.cmdline()):
+                        seconds[process.pid] = sum(process.cpu_times()[:2])
     return seconds
 
 
