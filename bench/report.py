@@ -154,7 +154,9 @@ def scaling_chart(scales: list[Scale], path: Path) -> None:
         color = http.plot(players, [r.rps for r in rows], marker="o", label=case)[0].get_color()
         for x, row in zip(players, rows, strict=True):
             note = f"p99 {row.p99_ms:.0f} ms"
-            http.annotate(note, (x, row.rps), (4, 6), "offset points", color=color, fontsize=8)
+            http.annotate(
+                note, (x, row.rps), (4, 6), textcoords="offset points", color=color, fontsize=8
+            )
     http.set(xscale="log", xlabel="players", ylabel="req/s", ylim=(0, None))
     http.set(title="The service over HTTP")
     for axes in (explain, http):
