@@ -23,8 +23,9 @@ class LoadError(RuntimeError):
 
 
 @dataclass(frozen=True)
-class Load:
-    """What one wrk run measured."""
+class Run:
+    """One wrk run against one server; bench/measure.py adds the CPU seconds it cost the server
+    under test (all its processes, its pgbouncer's included) and PostgreSQL."""
 
     requests: int
     seconds: float
@@ -32,6 +33,9 @@ class Load:
     errors: int
     p50_ms: float
     p99_ms: float
+    app_cpu: float = 0.0
+    postgres_cpu: float = 0.0
+    load_average: float = 0.0
 
     @property
     def rps(self) -> float:
@@ -66,7 +70,7 @@ def _run(command: list[str], seconds: int) -> tuple[int, str]:
 
 def wrk(
     base_url: str, script: str, params: dict[str, str], connections: int, threads: int, seconds: int
-) -> Load:
+) -> Run:
     """`seconds` of wrk against `base_url`; `params` reach the script as key=value."""
     lua = BENCH_DIR / "lua"
     source = (lua / "common.lua").read_text() + "\n" + (lua / f"{script}.lua").read_text()
@@ -81,7 +85,7 @@ def wrk(
     if status != 0 or not lines:
         raise LoadError(f"wrk exited with {status} and no summary:\n{output}")
     summary = json.loads(lines[0].removeprefix(SUMMARY))
-    return Load(
+    return Run(
         requests=summary["requests"],
         seconds=summary["duration_us"] / 1e6,
         errors=sum(summary[kind] for kind in ("status", "connect", "read", "write", "timeout")),

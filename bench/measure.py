@@ -12,12 +12,12 @@ import statistics
 import sys
 from collections.abc import Callable
 from contextlib import suppress
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 import psutil
 
-from bench.load import Load, wrk
+from bench.load import Run, wrk
 from bench.servers import Running
 from bench.targets import Route
 
@@ -38,16 +38,6 @@ class Driving:
     rounds: int
     postmaster: int | None
     seed: str
-
-
-@dataclass(frozen=True)
-class Run(Load):
-    """One wrk run against one server, and the CPU seconds it cost the server under test (all
-    its processes, its pgbouncer's included) and PostgreSQL."""
-
-    app_cpu: float
-    postgres_cpu: float
-    load_average: float
 
 
 @dataclass(frozen=True)
@@ -141,9 +131,9 @@ def once(server: Running, route: Route, params: dict[str, str], seconds: int, ho
     load_average = round(os.getloadavg()[0], 2)
     app, postgres = _cpu(*server.pids), _cpu(how.postmaster)
     params = {"seed": how.seed, "tag": secrets.token_hex(4), **params}
-    load = wrk(server.base_url, route.key, params, how.connections, how.threads, seconds)
-    return Run(
-        **asdict(load),
+    run = wrk(server.base_url, route.key, params, how.connections, how.threads, seconds)
+    return replace(
+        run,
         app_cpu=_spent(app, _cpu(*server.pids)),
         postgres_cpu=_spent(postgres, _cpu(how.postmaster)),
         load_average=load_average,
