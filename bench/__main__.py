@@ -39,15 +39,12 @@ def route_params(route: Route, data: Dataset, seconds: int) -> dict[str, str]:
 def endpoints(options: Options, data: Dataset, setup: Setup, how: Driving, out: Report) -> None:
     """Every route on the service; each other target up beside it, measured in alternating
     rounds on the routes it names, and held against the targets it names. Reads first: the
-    writes add rows. A target this machine cannot serve (no pgbouncer, or too old a one) is
-    left out, and the report says why."""
-    targets = []
-    for target in options.targets:
-        if reason := unavailable(target):
-            out.absent.append(f"{target.name}: {reason}")
-            log(f"{target.name}: left out: {reason}")
-        else:
-            targets.append(target)
+    writes add rows. A target this machine cannot serve is left out, and the report says why."""
+    absent = {target.name: reason for target in options.targets if (reason := unavailable(target))}
+    for name, reason in absent.items():
+        out.absent.append(f"{name}: {reason}")
+        log(f"{name}: left out: {reason}")
+    targets = [target for target in options.targets if target.name not in absent]
     with ExitStack() as stack:
         servers = {target.name: stack.enter_context(serve(target, setup)) for target in targets}
         for route in sorted(options.routes, key=lambda route: route.writes):
@@ -58,56 +55,48 @@ def endpoints(options: Options, data: Dataset, setup: Setup, how: Driving, out: 
             ran = {row.target: row for row in rows}
             for target in on:
                 for theirs in target.vs:
-                    if theirs in ran and (r := Ratio.of(ran[target.name], ran[theirs])):
-                        out.ratios.append(r)
+                    if theirs in ran and (ratio := Ratio.of(ran[target.name], ran[theirs])):
+                        out.ratios.append(ratio)
 
 
 def main(argv: list[str] | None = None) -> int:
-    options = parse(argv)
+    o = parse(argv)
     try:
         settings = Settings.from_env()
         require_wrk()
     except (SettingsError, LoadError) as error:
         sys.exit(f"error: {error}")
-    out = Report(options)
-
+    out = Report(o)
     if settings.database_url:
         server_url, postmaster = settings.database_url, None
     else:
-        log(f"embedded PostgreSQL in {options.pg_dir}")
-        server_url, postmaster = dataset.embedded_server(options.pg_dir)
+        log(f"embedded PostgreSQL in {o.pg_dir}")
+        server_url, postmaster = dataset.embedded_server(o.pg_dir)
     out.postgres = dataset.server_facts(server_url)
-    seed = str(int(time.time()))
-    how = Driving(
-        options.connections, options.threads, options.warmup, options.rounds, postmaster, seed
-    )
-    logs = options.results_dir / "logs"
-    setup = Setup(server_url, settings.pool_min_size, settings.pool_max_size, logs)
 
+    seed = str(int(time.time()))  # seeds the scripts' random ids, alike in every run
+    how = Driving(o.connections, o.threads, o.warmup, o.rounds, postmaster, seed)
+    setup = Setup(
+        server_url, settings.pool_min_size, settings.pool_max_size, o.results_dir / "logs"
+    )
     data = None
-    if {"endpoints", "wins"} & set(options.parts):
-        name = "socialproof_bench_smoke" if options.smoke else "socialproof_bench"
-        log(f"dataset: {options.players:,} players, {options.scenarios:,} scenarios")
-        data = out.dataset = dataset.load(
-            server_url, name, options.players, options.scenarios, options.played
-        )
+    if {"endpoints", "wins"} & set(o.parts):
+        log(f"dataset: {o.players:,} players, {o.scenarios:,} scenarios")
+        name = "socialproof_bench_smoke" if o.smoke else "socialproof_bench"
+        data = out.dataset = dataset.load(server_url, name, o.players, o.scenarios, o.played)
         log(f"dataset: loaded in {data.load_seconds} s")
         setup = replace(setup, database_url=data.url)
 
-    for part in options.parts:
+    for part in o.parts:
         try:
             if part == "endpoints" and data:
-                endpoints(options, data, setup, how, out)
+                endpoints(o, data, setup, how, out)
                 log("floor (b): pgbench, the same SELECT")
-                out.pgbench = pgbench(
-                    data.url, data.players, options.connections, options.threads, options.seconds
-                )
+                out.pgbench = pgbench(data.url, data.players, o.connections, o.threads, o.seconds)
             elif part == "wins" and data:
-                out.wins, out.wins_ratios = wins(setup, data.players, options.wins_seconds, how)
+                out.wins, out.wins_ratios = wins(setup, data.players, o.wins_seconds, how)
             elif part == "scaling":
-                out.scaling = scaling(
-                    server_url, options.scaling, setup, options.scaling_seconds, how
-                )
+                out.scaling = scaling(server_url, o.scaling, setup, o.scaling_seconds, how)
         except FAILURES as error:
             out.problems.append(f"{part}: {error}")
             log(f"{part} failed: {error}")

@@ -1,16 +1,11 @@
-"""The floor: the least an aiohttp + asyncpg + orjson server can do for the service's
-primary-key read and its player INSERT. Not part of the service; the bench holds the
-service's rates against this one's.
+"""Floor (a): the least an aiohttp + asyncpg + orjson server can do for the service's
+primary-key read and its player INSERT, with the service's own statements, served as the service
+is by default (one process, uvloop, no access log, a pool whose connections skip the reset
+query). No validation, no error mapping, no middleware: what the service does on top of this is
+the price of its own code. Not part of the service; the bench holds the service against it.
 
-It runs the service's own statements (sql/players/get_by_id.sql and sql/players/create.sql,
-read from their files), served the way the service is served by default: one process,
-uvloop, no access log, a pool whose connections skip the reset query. There is no
-validation, no error mapping, no middleware: what the service does on top of this is the
-price of its own code.
-
-Flags switch one habit at a time back to the slower choice, so the bench can weigh each:
---reset-query, --json=stdlib, --loop=asyncio, --access-log, --statement-cache-size=0,
---middlewares=N. The database and the pool come from the service's own variables.
+Each flag switches one habit back to the slower choice, for the bench's known wins. The database
+and the pool come from the service's own variables.
 
     DATABASE_URL=postgresql://... python -m bench.floor_app --port 8100
 """
@@ -20,26 +15,23 @@ import asyncio
 import json
 import logging
 import os
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import asyncpg
 import orjson
+import uvloop
 from aiohttp import web
 
 from socialproof.database import NoResetConnection
 from socialproof.sqlfiles import SQL
 
 GET_PLAYER, CREATE_PLAYER = SQL["players/get_by_id"], SQL["players/create"]
+NOT_FOUND = b'{"detail": "Player not found"}'
 
 pool_key = web.AppKey("pool", asyncpg.Pool)
 dumps_key = web.AppKey("dumps", Callable[[Any], bytes])
-
-NOT_FOUND = b'{"detail": "Player not found"}'
-
-
-def _stdlib_dumps(value: Any) -> bytes:
-    return json.dumps(value, default=str).encode()
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 async def get_player(request: web.Request) -> web.Response:
@@ -60,9 +52,6 @@ async def create_player(request: web.Request) -> web.Response:
     )
 
 
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-
-
 @web.middleware
 async def passthrough(request: web.Request, handler: Handler) -> web.StreamResponse:
     """A middleware that does nothing: the cost of one more layer per request."""
@@ -71,9 +60,13 @@ async def passthrough(request: web.Request, handler: Handler) -> web.StreamRespo
 
 def build_app(args: argparse.Namespace) -> web.Application:
     app = web.Application(middlewares=[passthrough] * args.middlewares)
-    app[dumps_key] = orjson.dumps if args.json == "orjson" else _stdlib_dumps
 
-    async def pool_context(app: web.Application):
+    def stdlib_dumps(value: Any) -> bytes:
+        return json.dumps(value, default=str).encode()
+
+    app[dumps_key] = orjson.dumps if args.json == "orjson" else stdlib_dumps
+
+    async def pool_context(app: web.Application) -> AsyncIterator[None]:
         app[pool_key] = await asyncpg.create_pool(
             os.environ["DATABASE_URL"],
             min_size=int(os.environ.get("DB_POOL_MIN_SIZE", "2")),
@@ -102,16 +95,11 @@ def main() -> None:
     add("--statement-cache-size", type=int, default=100, help="0: no prepared statement reuse")
     add("--middlewares", type=int, default=0, help="pass-through middlewares")
     args = parser.parse_args()
-
-    if args.loop == "uvloop":
-        import uvloop
-
-        loop = uvloop.new_event_loop()
-    else:
-        loop = asyncio.new_event_loop()
+    loop = uvloop.new_event_loop() if args.loop == "uvloop" else asyncio.new_event_loop()
+    access_log = None
     if args.access_log:
         logging.basicConfig(level=logging.INFO, format="%(message)s")
-    access_log = logging.getLogger("aiohttp.access") if args.access_log else None
+        access_log = logging.getLogger("aiohttp.access")
     app = build_app(args)
     web.run_app(app, host=args.host, port=args.port, access_log=access_log, loop=loop, print=None)
 

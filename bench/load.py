@@ -1,4 +1,4 @@
-"""The load generators, each run on a script written to a temporary folder and its summary read
+"""The load generators, each run on a script written to a temporary folder, its summary read
 back: wrk on bench/lua/common.lua and a route's script, against a server; and floor (b),
 pgbench on the service's primary-key SELECT with random ids, no HTTP and no Python in the way:
 what PostgreSQL itself does on this machine with the same clients."""
@@ -15,7 +15,6 @@ from bench import BENCH_DIR
 from socialproof import pgserver
 from socialproof.sqlfiles import SQL
 
-LUA_DIR = BENCH_DIR / "lua"
 SUMMARY = "BENCH_JSON "  # common.lua's done() prints one line starting with it
 
 
@@ -24,8 +23,9 @@ class LoadError(RuntimeError):
 
 
 @dataclass(frozen=True)
-class Load:
-    """What one wrk run measured."""
+class Run:
+    """One wrk run against one server; bench/measure.py adds the CPU seconds it cost the server
+    under test (all its processes, its pgbouncer's included) and PostgreSQL."""
 
     requests: int
     seconds: float
@@ -33,6 +33,9 @@ class Load:
     errors: int
     p50_ms: float
     p99_ms: float
+    app_cpu: float = 0.0
+    postgres_cpu: float = 0.0
+    load_average: float = 0.0
 
     @property
     def rps(self) -> float:
@@ -57,32 +60,32 @@ def require_wrk() -> None:
         )
 
 
+def _run(command: list[str], seconds: int) -> tuple[int, str]:
+    """A load generator's exit status and output (stdout and stderr), a minute's grace."""
+    done = subprocess.run(
+        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=seconds + 60
+    )
+    return done.returncode, done.stdout
+
+
 def wrk(
     base_url: str, script: str, params: dict[str, str], connections: int, threads: int, seconds: int
-) -> Load:
+) -> Run:
     """`seconds` of wrk against `base_url`; `params` reach the script as key=value."""
-    source = (LUA_DIR / "common.lua").read_text() + "\n" + (LUA_DIR / f"{script}.lua").read_text()
+    lua = BENCH_DIR / "lua"
+    source = (lua / "common.lua").read_text() + "\n" + (lua / f"{script}.lua").read_text()
     with tempfile.TemporaryDirectory(prefix="bench-wrk-") as tmp:
-        script_path = Path(tmp) / f"{script}.lua"
-        script_path.write_text(source)
-        command = [
-            "wrk",
-            f"--threads={threads}",
-            f"--connections={connections}",
-            f"--duration={max(1, seconds)}s",
-            "--timeout=5s",
-            f"--script={script_path}",
-            base_url,
-            "--",
-            *(f"{key}={value}" for key, value in {**params, "threads": str(threads)}.items()),
-        ]
-        done = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60)
-    output = done.stdout + done.stderr
+        path = Path(tmp) / f"{script}.lua"
+        path.write_text(source)
+        command = ["wrk", f"--threads={threads}", f"--connections={connections}", "--timeout=5s"]
+        command += [f"--duration={max(1, seconds)}s", f"--script={path}", base_url, "--"]
+        command += [f"{key}={value}" for key, value in {**params, "threads": str(threads)}.items()]
+        status, output = _run(command, seconds)
     lines = [line for line in output.splitlines() if line.startswith(SUMMARY)]
-    if done.returncode != 0 or not lines:
-        raise LoadError(f"wrk exited with {done.returncode} and no summary:\n{output}")
+    if status != 0 or not lines:
+        raise LoadError(f"wrk exited with {status} and no summary:\n{output}")
     summary = json.loads(lines[0].removeprefix(SUMMARY))
-    return Load(
+    return Run(
         requests=summary["requests"],
         seconds=summary["duration_us"] / 1e6,
         errors=sum(summary[kind] for kind in ("status", "connect", "read", "write", "timeout")),
@@ -99,34 +102,23 @@ def pgbench(database_url: str, players: int, clients: int, threads: int, seconds
     if binary is None:
         raise LoadError("pgbench not found: it ships with PostgreSQL (postgresql-client)")
     header = (BENCH_DIR / "sql" / "get_player.pgbench").read_text(encoding="utf-8")
-    statement = SQL["players/get_by_id"]
     with tempfile.TemporaryDirectory(prefix="bench-pgbench-") as tmp:
         script = Path(tmp) / "get_player.pgbench"
-        script.write_text(header + statement.replace("$1", ":id") + "\n")
-        command = [
-            binary,
-            "--no-vacuum",
-            "--protocol=prepared",  # as asyncpg prepares it
-            f"--client={clients}",
-            f"--jobs={threads}",
-            f"--time={seconds}",
-            f"--define=players={players}",
-            f"--file={script}",
-            "--log",
-            "--sampling-rate=0.1",
-            f"--log-prefix={Path(tmp) / 'tx'}",
-            database_url,
-        ]
-        done = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60)
-        output = done.stdout + done.stderr
+        script.write_text(header + SQL["players/get_by_id"].replace("$1", ":id") + "\n")
+        # --protocol=prepared: as asyncpg prepares it. A tenth of the transactions are logged.
+        command = [binary, "--no-vacuum", "--protocol=prepared", f"--client={clients}"]
+        command += [f"--jobs={threads}", f"--time={seconds}", f"--define=players={players}"]
+        command += [f"--file={script}", "--log", "--sampling-rate=0.1"]
+        command += [f"--log-prefix={Path(tmp) / 'tx'}", database_url]
+        status, output = _run(command, seconds)
         # Each log line: client, transaction, latency in microseconds, ...
         latencies = sorted(
             int(line.split()[2]) for log in Path(tmp).glob("tx*") for line in log.open()
         )
     tps = re.search(r"^tps = ([\d.]+)", output, re.MULTILINE)
     processed = re.search(r"actually processed: (\d+)", output)
-    if done.returncode != 0 or not (latencies and tps and processed):
-        raise LoadError(f"pgbench exited with {done.returncode}:\n{output}")
+    if status != 0 or not (latencies and tps and processed):
+        raise LoadError(f"pgbench exited with {status}:\n{output}")
     failed = re.search(r"number of failed transactions: (\d+)", output)
     return Pgbench(
         tps=float(tps.group(1)),

@@ -12,12 +12,12 @@ import statistics
 import sys
 from collections.abc import Callable
 from contextlib import suppress
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 import psutil
 
-from bench.load import Load, wrk
+from bench.load import Run, wrk
 from bench.servers import Running
 from bench.targets import Route
 
@@ -28,28 +28,16 @@ def log(message: str) -> None:
 
 @dataclass(frozen=True)
 class Driving:
-    """How every run drives load."""
+    """How every run drives load. Reads get `warmup` seconds of load first; servers compared
+    alternate in `rounds` (one for a server alone); `postmaster`, the embedded server's, gives
+    PostgreSQL's CPU (None on another server)."""
 
     connections: int
     threads: int
-    #: Seconds of load before a read is measured (writes are not warmed up).
     warmup: int
-    #: Alternating rounds of servers compared (one for a server alone).
     rounds: int
-    #: The embedded server's postmaster, for PostgreSQL's CPU; None on another server.
     postmaster: int | None
     seed: str
-
-
-@dataclass(frozen=True)
-class Run(Load):
-    """One wrk run against one server, and the CPU time it cost."""
-
-    #: CPU seconds spent by the server under test (all its processes, its pgbouncer's
-    #: included) and by PostgreSQL.
-    app_cpu: float
-    postgres_cpu: float
-    load_average: float
 
 
 @dataclass(frozen=True)
@@ -110,8 +98,9 @@ class Ratio:
         if ours.app_cpu_us and theirs.app_cpu_us:
             cpu = round(ours.app_cpu_us / theirs.app_cpu_us, 3)
         rounds = tuple(round(pair, 3) for pair in pairs)
-        median = round(statistics.median(pairs), 3)
-        return cls(ours.route, ours.target, theirs.target, median, rounds, cpu)
+        return cls(
+            ours.route, ours.target, theirs.target, round(statistics.median(pairs), 3), rounds, cpu
+        )
 
 
 def _cpu(*pids: int | None) -> dict[int, float]:
@@ -120,16 +109,12 @@ def _cpu(*pids: int | None) -> dict[int, float]:
     would land on whichever run they overlap."""
     seconds = {}
     for pid in filter(None, pids):
-        try:
+        with suppress(psutil.Error):
             root = psutil.Process(pid)
-            family = [root, *root.children(recursive=True)]
-        except psutil.Error:
-            continue
-        for process in family:
-            with suppress(psutil.Error):
-                if "autovacuum" not in " ".join(process.cmdline()):
-                    times = process.cpu_times()
-                    seconds[process.pid] = times.user + times.system
+            for process in [root, *root.children(recursive=True)]:
+                with suppress(psutil.Error):
+                    if "autovacuum" not in " ".join(process.cmdline()):
+                        seconds[process.pid] = sum(process.cpu_times()[:2])
     return seconds
 
 
@@ -146,9 +131,9 @@ def once(server: Running, route: Route, params: dict[str, str], seconds: int, ho
     load_average = round(os.getloadavg()[0], 2)
     app, postgres = _cpu(*server.pids), _cpu(how.postmaster)
     params = {"seed": how.seed, "tag": secrets.token_hex(4), **params}
-    load = wrk(server.base_url, route.key, params, how.connections, how.threads, seconds)
-    return Run(
-        **asdict(load),
+    run = wrk(server.base_url, route.key, params, how.connections, how.threads, seconds)
+    return replace(
+        run,
         app_cpu=_spent(app, _cpu(*server.pids)),
         postgres_cpu=_spent(postgres, _cpu(how.postmaster)),
         load_average=load_average,

@@ -6,6 +6,7 @@ import platform
 import re
 import shutil
 import subprocess
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,11 +27,6 @@ from socialproof import PROJECT_ROOT
 SERVICE, FLOOR = TARGETS[0].name, TARGETS[1].name
 
 
-def _git(*args: str) -> str:
-    done = subprocess.run(["git", *args], capture_output=True, text=True, cwd=PROJECT_ROOT)
-    return done.stdout.strip()
-
-
 @dataclass(frozen=True)
 class Machine:
     cpus: int | None
@@ -44,18 +40,18 @@ class Machine:
     def here(cls) -> "Machine":
         cpuinfo = Path("/proc/cpuinfo")
         models = re.findall(r"model name\s*: (.*)", cpuinfo.read_text() if cpuinfo.exists() else "")
-        memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+        model = models[0].strip() if models else platform.processor()
+        memory = round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1)
         commit = _git("rev-parse", "--short", "HEAD")
         if _git("status", "--porcelain", "--untracked-files=no"):
             commit += " with uncommitted changes"
-        return cls(
-            os.cpu_count(),
-            models[0].strip() if models else platform.processor(),
-            round(memory, 1),
-            platform.release(),
-            platform.python_version(),
-            commit,
-        )
+        python = platform.python_version()
+        return cls(os.cpu_count(), model, memory, platform.release(), python, commit)
+
+
+def _git(*args: str) -> str:
+    done = subprocess.run(["git", *args], capture_output=True, text=True, cwd=PROJECT_ROOT)
+    return done.stdout.strip()
 
 
 @dataclass
@@ -81,40 +77,39 @@ class Report:
 
     def check(self) -> None:
         """The smoke's only assertions: no errors anywhere, a sound dataset."""
-        rows = self.endpoints + self.wins + [row for s in self.scaling for row in s.http.values()]
-        for row in rows:
-            if row.errors:
-                self.problems.append(
-                    f"{row.target}, {row.route}: {row.errors:,} errors in {row.requests:,} requests"
-                )
-            if not row.requests:
-                self.problems.append(f"{row.target}, {row.route}: no request answered")
+        for row in self.endpoints + self.wins + [r for s in self.scaling for r in s.http.values()]:
+            where, errors, requests = f"{row.target}, {row.route}", row.errors, row.requests
+            if errors:
+                self.problems.append(f"{where}: {errors:,} errors in {requests:,} requests")
+            if not requests:
+                self.problems.append(f"{where}: no request answered")
         if self.dataset and any(self.dataset.inconsistencies.values()):
             self.problems.append(f"inconsistent dataset: {self.dataset.inconsistencies}")
         if self.pgbench and self.pgbench.failed:
             self.problems.append(f"pgbench: {self.pgbench.failed} failed transactions")
 
+    def row(self, target: str, route: str) -> Row | None:
+        return next((r for r in self.endpoints if (r.target, r.route) == (target, route)), None)
+
 
 @dataclass(frozen=True)
 class OfFloor:
-    """A service route's rate as a fraction of its floor (a) route's."""
+    """A service route's rate as a fraction of its floor (a) route's, and the route's p99.
+    Alternated: the floor serves the same route, and the fraction is the median of the
+    alternating rounds' ratios; otherwise it is the ratio of the two rates over the run."""
 
     fraction: float
     floor: str
-    #: True for the routes the floor serves too: the median of alternating rounds' ratios;
-    #: otherwise the ratio of the two routes' rates over the run.
     alternated: bool
-    #: The service route's.
     p99_ms: float
 
 
 def of_floor(report: Report) -> dict[str, OfFloor]:
     """By service route label."""
-    rows = {(row.target, row.route): row for row in report.endpoints}
     medians = {r.route: r.median for r in report.ratios if (r.ours, r.theirs) == (SERVICE, FLOOR)}
     fractions = {}
     for route in ROUTES:
-        ours, floor = rows.get((SERVICE, route.label)), rows.get((FLOOR, ROUTE[route.floor].label))
+        ours, floor = report.row(SERVICE, route.label), report.row(FLOOR, ROUTE[route.floor].label)
         if ours and floor and floor.rps:
             alternated = route.label in medians
             fraction = medians[route.label] if alternated else round(ours.rps / floor.rps, 3)
@@ -144,12 +139,9 @@ def routes_chart(fractions: dict[str, OfFloor], path: Path) -> None:
     figure.savefig(path, dpi=120)
 
 
-# Each HTTP point's p99, written beside it.
-NOTE = {"textcoords": "offset points", "xytext": (4, 6), "fontsize": 8}
-
-
 def scaling_chart(scales: list[Scale], path: Path) -> None:
-    """EXPLAIN's median time per case, and the service's req/s over HTTP, against players."""
+    """EXPLAIN's median time per case, and the service's req/s over HTTP (each point with its
+    p99 beside it), against players."""
     players = [scale.players for scale in scales]
     figure = Figure(figsize=(12, 4.5), layout="tight")
     explain, http = figure.subplots(1, 2)
@@ -159,10 +151,12 @@ def scaling_chart(scales: list[Scale], path: Path) -> None:
     explain.set(title="The statements alone")
     for case in scales[0].http:
         rows = [s.http[case] for s in scales]
-        line = http.plot(players, [r.rps for r in rows], marker="o", label=case)[0]
+        color = http.plot(players, [r.rps for r in rows], marker="o", label=case)[0].get_color()
         for x, row in zip(players, rows, strict=True):
             note = f"p99 {row.p99_ms:.0f} ms"
-            http.annotate(note, (x, row.rps), color=line.get_color(), **NOTE)
+            http.annotate(
+                note, (x, row.rps), (4, 6), textcoords="offset points", color=color, fontsize=8
+            )
     http.set(xscale="log", xlabel="players", ylabel="req/s", ylim=(0, None))
     http.set(title="The service over HTTP")
     for axes in (explain, http):
@@ -177,21 +171,27 @@ def _n(value: float | None, digits: int = 0) -> str:
     return "-" if value is None else f"{value:,.{digits}f}"
 
 
-def _table(header: list[str], rows: list[list[str]]) -> list[str]:
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    return lines + ["| " + " | ".join(row) + " |" for row in rows]
+def _table(header: list[str], rows: list[list[str]]) -> str:
+    """A Markdown table, every cell already text."""
+    lines = (header, ["---"] * len(header), *rows)
+    return "\n".join(f"| {' | '.join(cells)} |" for cells in lines)
 
 
+def _list(items: list[str]) -> str:
+    return "\n".join(f"- {item}" for item in items)
+
+
+# The columns of a measured row.
 LOAD = ["req/s", "p50 ms", "p99 ms", "errors", "app CPU µs", "PG CPU µs"]
 
 
 def _load(row: Row) -> list[str]:
-    """A row's cells under LOAD."""
     cpu = [_n(row.app_cpu_us), _n(row.postgres_cpu_us)]
     return [_n(row.rps), _n(row.p50_ms, 2), _n(row.p99_ms, 2), _n(row.errors), *cpu]
 
 
-def _endpoints(report: Report, fractions: dict[str, OfFloor]) -> list[str]:
+def _endpoints(report: Report, fractions: dict[str, OfFloor]) -> str:
+    """The service's rows with floor (a)'s and floor (b)'s, then every ratio."""
     rows = []
     for row in report.endpoints:
         if row.target == SERVICE:
@@ -202,37 +202,36 @@ def _endpoints(report: Report, fractions: dict[str, OfFloor]) -> list[str]:
     if pg := report.pgbench:
         cells = [_n(pg.tps), _n(pg.p50_ms, 2), _n(pg.p99_ms, 2), _n(pg.failed), "-", "-", ""]
         rows.append(["floor (b): pgbench, the same SELECT", *cells])
-    lines = _table(["service, 1 worker", *LOAD, "of floor (a)"], rows)
-    for ratio in report.ratios:
-        lines.append(
-            f"- {ratio.route}, {ratio.ours} / {ratio.theirs}: **{ratio.median:.2f}** "
-            f"(rounds {', '.join(f'{r:.2f}' for r in ratio.rounds)})"
-            + (f"; app CPU per request {ratio.cpu:.2f}" if ratio.cpu else "")
+    ratios = []
+    for r in report.ratios:
+        rounds = ", ".join(f"{each:.2f}" for each in r.rounds)
+        cpu = f"; app CPU per request {r.cpu:.2f}" if r.cpu else ""
+        ratios.append(
+            f"{r.route}, {r.ours} / {r.theirs}: **{r.median:.2f}** (rounds {rounds}){cpu}"
         )
     read = ROUTES[0].label
-    service_read = [r.rps for r in report.endpoints if (r.target, r.route) == (SERVICE, read)]
-    if pg and service_read:
-        lines.append(f"- {read}, service / floor (b) pgbench: {service_read[0] / pg.tps:.3f}")
-    return lines
+    if pg and (service := report.row(SERVICE, read)):
+        ratios.append(f"{read}, service / floor (b) pgbench: {service.rps / pg.tps:.3f}")
+    return _table(["service, 1 worker", *LOAD, "of floor (a)"], rows) + "\n" + _list(ratios)
 
 
 def _others(report: Report) -> list[str]:
     """The targets beside the service but floor (a): their rows and their ratios."""
-    vs: dict[tuple[str, str], list[str]] = {}
-    for ratio in report.ratios:
-        cpu = f", CPU {ratio.cpu:.2f}" if ratio.cpu else ""
-        vs.setdefault((ratio.ours, ratio.route), []).append(
-            f"{ratio.median:.2f} of {ratio.theirs}{cpu}"
-        )
+    vs: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for r in report.ratios:
+        cpu = f", CPU {r.cpu:.2f}" if r.cpu else ""
+        vs[r.ours, r.route].append(f"{r.median:.2f} of {r.theirs}{cpu}")
     rows = [
-        [row.target, row.route, *_load(row), "; ".join(vs.get((row.target, row.route), []))]
+        [row.target, row.route, *_load(row), "; ".join(vs[row.target, row.route])]
         for row in report.endpoints
         if row.target not in (SERVICE, FLOOR)
     ]
-    return _table(["target", "route", *LOAD, "rate (app CPU) vs"], rows) if rows else []
+    if not rows:
+        return []
+    return ["## Other targets", _table(["target", "route", *LOAD, "rate (app CPU) vs"], rows)]
 
 
-def _wins(report: Report) -> list[str]:
+def _wins(report: Report) -> str:
     vs = {ratio.ours: ratio.median for ratio in report.wins_ratios}
     vs[report.wins[0].target] = 1.0  # the baseline
     rows = [[row.target, _n(vs.get(row.target), 2), *_load(row)] for row in report.wins]
@@ -247,56 +246,48 @@ def _scaling(scales: list[Scale]) -> list[str]:
         for s in scales
     ]
     return [
+        "## Scaling: leaderboard and rank",
+        "![leaderboard and rank against players](scaling.png)",
         "EXPLAIN (ANALYZE) of the service's statements, median ms:",
-        "",
-        *_table(["players", *explain], explain_rows),
-        "",
+        _table(["players", *explain], explain_rows),
         "The service over HTTP: req/s (p99):",
-        "",
-        *_table(["players", *http], http_rows),
+        _table(["players", *http], http_rows),
     ]
 
 
 def markdown(report: Report, fractions: dict[str, OfFloor]) -> str:
-    """The report; it shows routes.png when there are `fractions`, scaling.png with scaling."""
+    """The report, paragraph by paragraph; it shows routes.png when there are `fractions`,
+    scaling.png with scaling."""
     o, m, pg, data = report.options, report.machine, report.postgres, report.dataset
-    lines = [
+    paragraphs = [
         f"# SocialProof bench ({o.mode}), {report.started_at}",
-        "",
         f"{m.cpus} CPUs ({m.cpu_model}), {m.memory_gib} GiB, Linux {m.kernel}, Python "
         f"{m.python}; PostgreSQL {pg.get('server_version', '?')} (shared_buffers "
         f"{pg.get('shared_buffers', '?')}, synchronous_commit "
         f"{pg.get('synchronous_commit', '?')}); code at {m.commit}.",
-        "",
         f"wrk: {o.connections} connections, {o.threads} thread(s), {o.seconds} s a run after "
         f"{o.warmup} s of warm-up (reads); servers compared alternate in {o.rounds} rounds: "
         "req/s over all rounds, median p50, worst p99, a ratio is the median of the rounds'.",
     ]
     if data:
-        lines += [
-            "",
+        paragraphs.append(
             f"Dataset: {data.players:,} players, {data.scenarios:,} scenarios "
-            f"({data.played:.0%} played), loaded in {data.load_seconds} s.",
-        ]
+            f"({data.played:.0%} played), loaded in {data.load_seconds} s."
+        )
     if report.endpoints:
-        lines += ["", "## Endpoints", ""]
+        paragraphs.append("## Endpoints")
         if fractions:
-            lines += ["![each route's rate as a fraction of its floor](routes.png)", ""]
-        lines += _endpoints(report, fractions)
-        if others := _others(report):
-            lines += ["", "## Other targets", "", *others]
+            paragraphs.append("![each route's rate as a fraction of its floor](routes.png)")
+        paragraphs += [_endpoints(report, fractions), *_others(report)]
         if report.absent:
-            lines += ["", "Left out, as this machine cannot serve them:", ""]
-            lines += [f"- {absent}" for absent in report.absent]
+            paragraphs += ["Left out, as this machine cannot serve them:", _list(report.absent)]
     if report.wins:
-        lines += ["", "## Known wins, weighed on the floor", "", *_wins(report)]
+        paragraphs += ["## Known wins, weighed on the floor", _wins(report)]
     if report.scaling:
-        lines += ["", "## Scaling: leaderboard and rank", ""]
-        lines += ["![leaderboard and rank against players](scaling.png)", ""]
-        lines += _scaling(report.scaling)
+        paragraphs += _scaling(report.scaling)
     if report.problems:
-        lines += ["", "## Problems", "", *(f"- {problem}" for problem in report.problems)]
-    return "\n".join(lines) + "\n"
+        paragraphs += ["## Problems", _list(report.problems)]
+    return "\n\n".join(paragraphs) + "\n"
 
 
 def write(report: Report) -> tuple[Path, str]:
@@ -312,9 +303,8 @@ def write(report: Report) -> tuple[Path, str]:
         scaling_chart(report.scaling, folder / "scaling.png")
     text = markdown(report, fractions)
     (folder / "report.md").write_text(text)
-    (folder / "report.json").write_bytes(
-        orjson.dumps(report, default=str, option=orjson.OPT_INDENT_2)
-    )
+    json = orjson.dumps(report, default=str, option=orjson.OPT_INDENT_2)
+    (folder / "report.json").write_bytes(json)
     latest = options.results_dir / f"{options.mode}-latest"
     shutil.rmtree(latest, ignore_errors=True)
     shutil.copytree(folder, latest)

@@ -4,18 +4,17 @@ gets a pgbouncer of its own in front of the bench's database."""
 
 import os
 import re
-import signal
 import subprocess
 import sys
 from collections.abc import Iterator
-from contextlib import AbstractContextManager, ExitStack, contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from bench.targets import Target
 from socialproof import PROJECT_ROOT, pgserver
 from socialproof.database import connections_needed
-from socialproof.pgserver import PgBouncer, free_port, wait_for_port
+from socialproof.pgserver import free_port, wait_for_port
 from socialproof.settings import Settings
 
 HOST = "127.0.0.1"
@@ -67,37 +66,33 @@ def unavailable(target: Target) -> str | None:
     """Why `target` cannot be served on this machine; None when it can."""
     if target.pgbouncer is None:
         return None
-    version = pgserver.pgbouncer_version()
-    if version is None:
+    if (version := pgserver.pgbouncer_version()) is None:
         return "pgbouncer is not installed (apt-get install pgbouncer)"
     if target.pgbouncer_since and version < target.pgbouncer_since.version:
         return f"pgbouncer {'.'.join(map(str, version))} here; {target.pgbouncer_since.why}"
     return None
 
 
-def _pgbouncer(target: Target, env: dict[str, str]) -> AbstractContextManager[PgBouncer]:
-    """pgbouncer in transaction mode in front of the bench's database, set up as the README
-    says, with as many server connections as the target's pools and its statement timeout."""
-    settings = Settings.from_env(env, env_file=PROJECT_ROOT / ".env")
-    options = {
-        "default_pool_size": settings.workers * settings.pool_max_size,
-        "max_client_conn": connections_needed(settings),
-        **(target.pgbouncer or {}),
-    }
-    return pgserver.pgbouncer(
-        env["DATABASE_URL"], statement_timeout=settings.db_timeout, options=options
-    )
-
-
 @contextmanager
 def serve(target: Target, setup: Setup) -> Iterator[Running]:
     """Start `target` (and its pgbouncer), wait until its port answers (60 s at most), stop it
-    (SIGTERM) after."""
+    (SIGTERM, then SIGKILL after 20 s) after. Its pgbouncer is in transaction mode, set up as
+    the README says, with as many server connections as the target's pools."""
     with ExitStack() as stack:
         env = setup.env(target)
         helpers: tuple[int, ...] = ()
         if target.pgbouncer is not None:
-            bouncer = stack.enter_context(_pgbouncer(target, env))
+            settings = Settings.from_env(env, env_file=PROJECT_ROOT / ".env")
+            options = {
+                "default_pool_size": settings.workers * settings.pool_max_size,
+                "max_client_conn": connections_needed(settings),
+                **target.pgbouncer,
+            }
+            timeout = settings.db_timeout  # the service's own statement timeout
+            bouncing = pgserver.pgbouncer(
+                env["DATABASE_URL"], statement_timeout=timeout, options=options
+            )
+            bouncer = stack.enter_context(bouncing)
             env["DATABASE_URL"], helpers = bouncer.url, (bouncer.pid,)
         port = free_port(HOST)
         setup.logs.mkdir(parents=True, exist_ok=True)
@@ -115,7 +110,7 @@ def serve(target: Target, setup: Setup) -> Iterator[Running]:
 
 
 def _stop(process: subprocess.Popen) -> None:
-    process.send_signal(signal.SIGTERM)
+    process.terminate()
     try:
         process.wait(timeout=20)
     except subprocess.TimeoutExpired:

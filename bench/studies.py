@@ -52,7 +52,7 @@ class Scale:
 async def _explain(url: str, players: int) -> dict[str, float]:
     conn = await asyncpg.connect(url, command_timeout=None)
     try:
-        middle = players // 2
+        middle, explain = players // 2, dataset.SQL["explain"]
 
         async def one(name: str, *args: object) -> int:
             return await conn.fetchval(dataset.SQL[name], *args)
@@ -80,12 +80,9 @@ async def _explain(url: str, players: int) -> dict[str, float]:
         ]
         timings = {}
         for case, name, args in cases:
-            query = dataset.SQL["explain"].replace("{statement}", SERVICE_SQL[name])
-            times = [
-                json.loads(await conn.fetchval(query, *args))[0]["Execution Time"]
-                for _ in range(EXPLAIN_RUNS)
-            ]
-            timings[case] = round(statistics.median(times), 3)
+            query = explain.replace("{statement}", SERVICE_SQL[name])
+            plans = [json.loads(await conn.fetchval(query, *args)) for _ in range(EXPLAIN_RUNS)]
+            timings[case] = round(statistics.median(p[0]["Execution Time"] for p in plans), 3)
         return timings
     finally:
         await conn.close()
@@ -94,10 +91,9 @@ async def _explain(url: str, players: int) -> dict[str, float]:
 def scaling(
     server_url: str, sizes: tuple[int, ...], setup: Setup, seconds: int, how: Driving
 ) -> list[Scale]:
-    """How the leaderboard page (by skip and by cursor) and the rank cost grow with the number
-    of players: per size, a players-only database built afresh (both read player_profiles
-    alone), EXPLAIN ANALYZE of the service's own statements, then a short wrk run against the
-    service on it."""
+    """How the leaderboard page (by skip and by cursor) and the rank grow with the players: per
+    size, a players-only database built afresh (both read player_profiles alone), EXPLAIN
+    ANALYZE of the service's own statements, then short wrk runs of the service on it."""
     scales = []
     for players in sizes:
         data = dataset.load(server_url, f"socialproof_bench_scale_{players}", players, 0, 0.0)
