@@ -2,7 +2,10 @@
 primary-key read and its player INSERT, with the service's own statements, served as the service
 is by default (one process, uvloop, no access log, a pool whose connections skip the reset
 query). No validation, no error mapping, no middleware: what the service does on top of this is
-the price of its own code. Not part of the service; the bench holds the service against it.
+the price of its own code. Its pool is asyncpg's as it comes, release included: the service's
+gives a connection back in place where asyncpg would start a task (README, "Where a request's
+CPU goes"), and that saving is the service's own. Not part of the service; the bench holds the
+service against it.
 
 Each flag switches one habit back to the slower choice, for the bench's known wins. The database
 and the pool come from the service's own variables.
