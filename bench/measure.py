@@ -148,13 +148,15 @@ def alternate(
     how: Driving,
 ) -> list[Row]:
     """Reads warmed up on each server, then rounds alternating between the servers (one is
-    enough for a server alone). `params()` gives each run its script's parameters."""
+    enough for a server alone), every other round in reverse order, so that no server always
+    runs first or right after the same one. `params()` gives each run its script's
+    parameters."""
     if how.warmup and not route.writes:
         for server in servers:
             once(server, route, params(), how.warmup, how)
     runs: dict[str, list[Run]] = {server.name: [] for server in servers}
-    for _ in range(how.rounds if len(servers) > 1 else 1):
-        for server in servers:
+    for round_number in range(how.rounds if len(servers) > 1 else 1):
+        for server in servers if round_number % 2 == 0 else servers[::-1]:
             log(f"{server.name}: {route.label}")
             runs[server.name].append(once(server, route, params(), seconds, how))
     return [Row.of(name, route, measured) for name, measured in runs.items()]
