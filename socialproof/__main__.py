@@ -26,6 +26,9 @@ from socialproof.settings import Settings, SettingsError
 
 log = logging.getLogger("socialproof")
 
+# The signals that stop the service: SIGTERM drains it, SIGINT (Ctrl-C) stops it at once.
+STOP_SIGNALS = {signal.SIGTERM, signal.SIGINT}
+
 
 def _new_event_loop() -> asyncio.AbstractEventLoop:
     try:
@@ -114,17 +117,6 @@ async def _serve_until_stopped(settings: Settings, reuse_port: bool) -> None:
     skips the delay.
     """
     app = create_app(settings)
-    runner = web.AppRunner(
-        app,
-        access_log=logging.getLogger("aiohttp.access") if settings.access_log else None,
-        access_log_class=AccessLogger,
-        shutdown_timeout=settings.shutdown_timeout,
-    )
-    await runner.setup()
-    # At most MAX_CONNECTIONS connections, each with HEADER_TIMEOUT to send its headers.
-    site = connections.GuardedSite(runner, settings, reuse_port)
-    await site.start()
-
     loop = asyncio.get_running_loop()
     stop_requested = asyncio.Event()
     stop_now = asyncio.Event()
@@ -139,6 +131,19 @@ async def _serve_until_stopped(settings: Settings, reuse_port: bool) -> None:
 
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, on_signal, signum)
+    # A worker starts with these signals blocked (`serve`): one sent while it was starting
+    # has waited, and is handled now.
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
+    runner = web.AppRunner(
+        app,
+        access_log=logging.getLogger("aiohttp.access") if settings.access_log else None,
+        access_log_class=AccessLogger,
+        shutdown_timeout=settings.shutdown_timeout,
+    )
+    await runner.setup()
+    # At most MAX_CONNECTIONS connections, each with HEADER_TIMEOUT to send its headers.
+    site = connections.GuardedSite(runner, settings, reuse_port)
+    await site.start()
     try:
         await stop_requested.wait()
         if not stop_now.is_set():
@@ -174,16 +179,23 @@ def serve(settings: Settings) -> None:
         context.Process(target=_serve_one, args=(settings, True), name=f"worker-{n}")
         for n in range(settings.workers)
     ]
-    for worker in workers:
-        worker.start()
 
     def forward(signum: int, _frame: object) -> None:
         for worker in workers:
             if worker.is_alive():
                 os.kill(worker.pid, signum)  # type: ignore[arg-type]
 
-    signal.signal(signal.SIGTERM, forward)
-    signal.signal(signal.SIGINT, forward)
+    # Stop signals wait while the workers start: each inherits the block and lifts it once its
+    # own handlers are in place, so that a SIGTERM sent to every process at once (systemd's
+    # way) cannot end a worker that is still starting, with an error, rather than drain it.
+    signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+    try:
+        for worker in workers:
+            worker.start()
+        signal.signal(signal.SIGTERM, forward)
+        signal.signal(signal.SIGINT, forward)
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
     for worker in workers:
         worker.join()
     failed = [worker.name for worker in workers if worker.exitcode != 0]

@@ -136,6 +136,42 @@ async def test_sigterm_under_keep_alive_load_fails_no_request(
     assert SHUTDOWN_DELAY <= stopped < SHUTDOWN_DELAY * 2 + 5
 
 
+def test_with_workers_sigterm_sent_to_all_while_they_start_still_drains_and_exits_0(
+    database_url: str,
+) -> None:
+    """SIGTERM to the parent and to every worker as soon as the workers exist, before any of
+    them serves: each waits until its handlers are in place, drains, and the parent exits 0."""
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "socialproof",
+            "serve",
+            "--port",
+            str(free_port()),
+            "--workers",
+            "2",
+        ],
+        env=service_env(DATABASE_URL=database_url, DB_POOL_MAX_SIZE="4", SHUTDOWN_DELAY="0.2"),
+        cwd=PROJECT_ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        children: list[str] = []
+        deadline = time.monotonic() + 10
+        while len(children) < 2:
+            assert time.monotonic() < deadline, "the workers did not start"
+            children = Path(f"/proc/{process.pid}/task/{process.pid}/children").read_text().split()
+        for pid in [process.pid, *map(int, children)]:
+            os.kill(pid, signal.SIGTERM)
+        assert process.wait(timeout=20) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
 def test_with_workers_sigterm_sent_to_all_drains_once_and_the_parent_exits_0(
     database_url: str,
 ) -> None:
