@@ -129,7 +129,7 @@ async def _serve_until_stopped(settings: Settings, reuse_port: bool) -> None:
         app[lifecycle_key].draining = True
         stop_requested.set()
 
-    for signum in (signal.SIGTERM, signal.SIGINT):
+    for signum in STOP_SIGNALS:
         loop.add_signal_handler(signum, on_signal, signum)
     # A worker starts with these signals blocked (`serve`): one sent while it was starting
     # has waited, and is handled now.
@@ -192,8 +192,8 @@ def serve(settings: Settings) -> None:
     try:
         for worker in workers:
             worker.start()
-        signal.signal(signal.SIGTERM, forward)
-        signal.signal(signal.SIGINT, forward)
+        for signum in STOP_SIGNALS:
+            signal.signal(signum, forward)
     finally:
         signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
     for worker in workers:

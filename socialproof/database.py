@@ -86,10 +86,10 @@ class BoundedPool(asyncpg.Pool):
         need no timeout. Any other connection goes asyncpg's shielded way.
 
         Reaches into asyncpg's pool holder and protocol (pinned below 0.33 in pyproject.toml);
-        tests/test_database.py holds both ways.
+        tests/test_pool.py holds both ways.
         """
         con = connection._con if type(connection) is PoolConnectionProxy else None
-        if con is not None and isinstance(con, NoResetConnection):
+        if isinstance(con, NoResetConnection):  # None once released: asyncpg's way says so
             holder = connection._holder
             protocol = con._protocol
             if (

@@ -8,6 +8,8 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.request import urlopen
 
@@ -136,40 +138,50 @@ async def test_sigterm_under_keep_alive_load_fails_no_request(
     assert SHUTDOWN_DELAY <= stopped < SHUTDOWN_DELAY * 2 + 5
 
 
-def test_with_workers_sigterm_sent_to_all_while_they_start_still_drains_and_exits_0(
-    database_url: str,
-) -> None:
-    """SIGTERM to the parent and to every worker as soon as the workers exist, before any of
-    them serves: each waits until its handlers are in place, drains, and the parent exits 0."""
+@contextmanager
+def two_workers(
+    database_url: str, port: int, shutdown_delay: float
+) -> Iterator[subprocess.Popen[bytes]]:
+    """`socialproof serve --workers 2` on `port`, killed at the end if it is still running."""
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "socialproof",
-            "serve",
-            "--port",
-            str(free_port()),
-            "--workers",
-            "2",
-        ],
-        env=service_env(DATABASE_URL=database_url, DB_POOL_MAX_SIZE="4", SHUTDOWN_DELAY="0.2"),
+        [sys.executable, "-m", "socialproof", "serve", "--port", str(port), "--workers", "2"],
+        env=service_env(
+            DATABASE_URL=database_url, DB_POOL_MAX_SIZE="4", SHUTDOWN_DELAY=str(shutdown_delay)
+        ),
         cwd=PROJECT_ROOT,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
     try:
-        children: list[str] = []
-        deadline = time.monotonic() + 10
-        while len(children) < 2:
-            assert time.monotonic() < deadline, "the workers did not start"
-            children = Path(f"/proc/{process.pid}/task/{process.pid}/children").read_text().split()
-        for pid in [process.pid, *map(int, children)]:
-            os.kill(pid, signal.SIGTERM)
-        assert process.wait(timeout=20) == 0
+        yield process
     finally:
         if process.poll() is None:
             process.kill()
             process.wait()
+
+
+def workers_of(process: subprocess.Popen[bytes]) -> list[int]:
+    """The pids of `process`'s children, its workers."""
+    return [
+        int(pid)
+        for pid in Path(f"/proc/{process.pid}/task/{process.pid}/children").read_text().split()
+    ]
+
+
+def test_with_workers_sigterm_sent_to_all_while_they_start_still_drains_and_exits_0(
+    database_url: str,
+) -> None:
+    """SIGTERM to the parent and to every worker as soon as the workers exist, before any of
+    them serves: each waits until its handlers are in place, drains, and the parent exits 0."""
+    with two_workers(database_url, free_port(), shutdown_delay=0.2) as process:
+        children: list[int] = []
+        deadline = time.monotonic() + 10
+        while len(children) < 2:
+            assert time.monotonic() < deadline, "the workers did not start"
+            children = workers_of(process)
+        for pid in [process.pid, *children]:
+            os.kill(pid, signal.SIGTERM)
+        assert process.wait(timeout=20) == 0
 
 
 def test_with_workers_sigterm_sent_to_all_drains_once_and_the_parent_exits_0(
@@ -180,19 +192,12 @@ def test_with_workers_sigterm_sent_to_all_drains_once_and_the_parent_exits_0(
     the parent exits 0, and no connection of the service stays open."""
     port = free_port()
     delay = 1.0
-    process = subprocess.Popen(
-        [sys.executable, "-m", "socialproof", "serve", "--port", str(port), "--workers", "2"],
-        env=service_env(DATABASE_URL=database_url, DB_POOL_MAX_SIZE="4", SHUTDOWN_DELAY=str(delay)),
-        cwd=PROJECT_ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
+    with two_workers(database_url, port, shutdown_delay=delay) as process:
         asyncio.run(wait_until_up(port, process))
-        children = Path(f"/proc/{process.pid}/task/{process.pid}/children").read_text().split()
+        children = workers_of(process)
         assert len(children) == 2
         signalled = time.monotonic()
-        for pid in [process.pid, *map(int, children)]:
+        for pid in [process.pid, *children]:
             os.kill(pid, signal.SIGTERM)
         time.sleep(delay / 2)
         with urlopen(f"http://127.0.0.1:{port}/players/") as response:  # still served
@@ -203,7 +208,3 @@ def test_with_workers_sigterm_sent_to_all_drains_once_and_the_parent_exits_0(
         while pg.run(database_url, "count_service_connections")[0][0] > 0:
             assert time.monotonic() < deadline, "a worker's connections stayed open"
             time.sleep(0.1)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
