@@ -291,6 +291,56 @@ async def test_two_refreshes_racing_with_one_token_end_the_session(
     assert (await refresh(auth_client, rotated["refresh_token"]))[0] == 400
 
 
+def sessions_and_tokens(database_url: str) -> tuple[int, int]:
+    ((sessions, refresh_tokens),) = pg.run(database_url, "count_sessions_and_refresh_tokens")
+    return sessions, refresh_tokens
+
+
+async def test_refresh_tokens_an_hour_past_expiry_are_forgotten_with_their_sessions(
+    auth_client: Client, empty_tables: str
+) -> None:
+    """Each login and each refresh forgets up to four such tokens, oldest first, and ends the
+    sessions left with nothing newer: without it, every token issued would stay for good."""
+    await sign_up(auth_client, "ada")
+    for _ in range(3):  # three sessions of two tokens each, the first one used
+        first = await login(auth_client, "ada")
+        assert (await refresh(auth_client, first["refresh_token"]))[0] == 200
+    await login(auth_client, "ada")  # and one of a single token
+    assert sessions_and_tokens(empty_tables) == (4, 7)
+    pg.run(empty_tables, "age_refresh_tokens")  # all expired two hours ago
+
+    current = await login(auth_client, "ada")  # forgets the two oldest sessions' four tokens
+    assert sessions_and_tokens(empty_tables) == (2 + 1, 3 + 1)
+    status, rotated = await refresh(auth_client, current["refresh_token"])  # and the other three
+    assert status == 200, rotated
+    assert sessions_and_tokens(empty_tables) == (1, 2)  # the live session: used, newest
+    assert (await refresh(auth_client, current["refresh_token"]))[0] == 400  # still a reuse
+    assert (await refresh(auth_client, rotated["refresh_token"]))[0] == 400  # which ended it
+
+
+async def test_a_session_outlives_its_used_tokens_while_its_newest_is_valid(
+    auth_client: Client, empty_tables: str
+) -> None:
+    await sign_up(auth_client, "ada")
+    first = await login(auth_client, "ada")
+    _, second = await refresh(auth_client, first["refresh_token"])
+    pg.run(empty_tables, "age_used_refresh_tokens")  # the first expired two hours ago
+    await login(auth_client, "ada")  # forgets it
+    assert sessions_and_tokens(empty_tables) == (2, 2)
+    assert (await refresh(auth_client, second["refresh_token"]))[0] == 200
+
+
+async def test_refresh_tokens_expired_within_the_hour_are_kept(
+    auth_client: Client, empty_tables: str
+) -> None:
+    await sign_up(auth_client, "ada")
+    first = await login(auth_client, "ada")
+    assert (await refresh(auth_client, first["refresh_token"]))[0] == 200
+    pg.run(empty_tables, "age_refresh_tokens_within_the_hour")
+    await login(auth_client, "ada")
+    assert sessions_and_tokens(empty_tables) == (2, 3)
+
+
 async def test_revocation_ends_the_session(auth_client: Client) -> None:
     await sign_up(auth_client, "ada")
     tokens = await login(auth_client, "ada")
