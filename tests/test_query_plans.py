@@ -20,11 +20,19 @@ def scanned_nodes(plan: dict[str, Any]) -> Iterator[tuple[str, str]]:
         yield from scanned_nodes(child)
 
 
+@pytest.fixture(scope="module")
+def populated_url(database_url: str) -> Iterator[str]:
+    """The players every test here plans over, loaded once: the tests only read them."""
+    pg.run(database_url, "truncate_all")
+    pg.run(database_url, "populate_players")
+    pg.run(database_url, "vacuum_analyze_ratings")
+    yield database_url
+    pg.run(database_url, "truncate_all")
+
+
 @pytest.fixture
-async def populated(empty_tables: str) -> AsyncIterator[asyncpg.Connection]:
-    pg.run(empty_tables, "populate_players")
-    pg.run(empty_tables, "vacuum_analyze_ratings")
-    conn = await asyncpg.connect(empty_tables)
+async def populated(populated_url: str) -> AsyncIterator[asyncpg.Connection]:
+    conn = await asyncpg.connect(populated_url)
     try:
         yield conn
     finally:

@@ -27,7 +27,7 @@ def test_the_levels_migrate_a_populated_table_both_ways(server_url: str) -> None
     with pg.fresh_database(server_url) as url:
         migrations.apply(url)
         roll_back_the_levels(url)
-        for fixture in ("populate_players", "band_edge_players", "tied_players"):
+        for fixture in ("populate_some_players", "band_edge_players", "tied_players"):
             pg.run(url, fixture)
         assert_counts_are_exact(url)  # 0009's count, on 0004's bands
 
