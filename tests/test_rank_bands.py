@@ -6,7 +6,7 @@ rating_bands_crowd() of them, that band's count less its players at or below the
 """
 
 import math
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 
 import asyncpg
 import pytest
@@ -84,41 +84,51 @@ async def test_ranks_on_the_edges_of_every_level(
     assert_bands_are_exact(empty_tables)
 
 
-@pytest.mark.parametrize(
-    "rating",
-    [
-        500,  # inside the crowd on a 10-point edge
-        math.nextafter(500, -math.inf),
-        500.001,
-        516,  # inside the crowd off the edges
-        math.nextafter(516, -math.inf),  # just below it, in its narrow band
-        516 + 0.001 * -5,  # a player just below it, in its narrow band
-        515.99,
-        516.001,
-    ],
-)
-async def test_a_crowd_of_equal_ratings_is_not_counted_one_by_one(
-    empty_tables: str, conn: asyncpg.Connection, rating: float
-) -> None:
-    """Twice rating_bands_crowd() players at 500 and at 516, among 20,000 spread around and
-    on a settled table (the plans a live table gets): a count reads at most the crowd limit
-    and the players at or below the rating in its narrow band from the rating index."""
-    pg.run(empty_tables, "populate_players")
-    steps = [0.001 * n for n in range(-19, 20) if n]
-    near = [516 + step for step in steps] + [500 + step for step in steps]
-    crowds = [500.0] * 2 * CROWD + [516.0] * 2 * CROWD
-    await conn.execute(pg.read("insert_rated_players"), crowds + near)
-    pg.run(empty_tables, "vacuum_analyze_ratings")
-    assert pg.run(empty_tables, "rating_bands_drift") == [(0,)]
+@pytest.fixture(scope="class")
+def crowded(database_url: str) -> Iterator[str]:
+    """Twice rating_bands_crowd() players at 500 and at 516, among 20,000 spread around, on a
+    settled table (the plans a live table gets): loaded once for every rating checked."""
+    pg.run(database_url, "truncate_all")
+    pg.run(database_url, "populate_players")
+    pg.run(database_url, "crowded_players")
+    pg.run(database_url, "vacuum_analyze_ratings")
+    yield database_url
+    pg.run(database_url, "truncate_all")
 
-    ratings = [r for _, r in pg.run(empty_tables, "all_ratings")]
-    narrow = math.floor(rating / band_edge(1, 1))
-    at_or_below = sum(1 for r in ratings if band_edge(1, narrow) <= r <= rating)
-    async with conn.transaction():
-        count = await conn.fetchval(pg.read("players_rated_above"), rating)
-        entries_read = await conn.fetchval(pg.read("rating_index_entries_read"))
-    assert count == sum(1 for r in ratings if r > rating)
-    assert entries_read <= CROWD + at_or_below, entries_read
+
+class TestACrowdOfEqualRatings:
+    @pytest.mark.parametrize(
+        "rating",
+        [
+            500,  # inside the crowd on a 10-point edge
+            math.nextafter(500, -math.inf),
+            500.001,
+            516,  # inside the crowd off the edges
+            math.nextafter(516, -math.inf),  # just below it, in its narrow band
+            516 + 0.001 * -5,  # a player just below it, in its narrow band
+            515.99,
+            516.001,
+        ],
+    )
+    async def test_is_not_counted_one_by_one(self, crowded: str, rating: float) -> None:
+        """A count reads at most the crowd limit and the players at or below the rating in
+        its narrow band from the rating index."""
+        assert pg.run(crowded, "rating_bands_drift") == [(0,)]
+        ratings = [r for _, r in pg.run(crowded, "all_ratings")]
+        assert ratings.count(500.0) == ratings.count(516.0) == 2 * CROWD
+        near = {centre + 0.001 * step for centre in (500, 516) for step in range(-19, 20) if step}
+        assert near <= set(ratings)
+        narrow = math.floor(rating / band_edge(1, 1))
+        at_or_below = sum(1 for r in ratings if band_edge(1, narrow) <= r <= rating)
+        conn = await asyncpg.connect(crowded)
+        try:
+            async with conn.transaction():
+                count = await conn.fetchval(pg.read("players_rated_above"), rating)
+                entries_read = await conn.fetchval(pg.read("rating_index_entries_read"))
+        finally:
+            await conn.close()
+        assert count == sum(1 for r in ratings if r > rating)
+        assert entries_read <= CROWD + at_or_below, entries_read
 
 
 async def test_ranks_after_bulk_inserts_updates_and_deletes(
