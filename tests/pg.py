@@ -48,3 +48,16 @@ def run(url: str, name: str) -> list[tuple]:
     with psycopg.connect(url, autocommit=True) as conn:
         cursor = conn.execute(sql.SQL(read(name)))
         return cursor.fetchall() if cursor.description else []
+
+
+@contextmanager
+def loaded(url: str, *fixtures: str) -> Iterator[str]:
+    """The tables of `url` emptied and filled by the statements `fixtures` (tests/sql), for
+    tests that only read them; emptied again afterwards. Yields `url`."""
+    run(url, "truncate_all")
+    for fixture in fixtures:
+        run(url, fixture)
+    try:
+        yield url
+    finally:
+        run(url, "truncate_all")

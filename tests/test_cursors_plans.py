@@ -26,12 +26,9 @@ def nodes(plan: dict[str, Any]) -> Iterator[dict[str, Any]]:
 
 @pytest.fixture(scope="module")
 def populated_url(database_url: str) -> Iterator[str]:
-    pg.run(database_url, "truncate_all")
-    pg.run(database_url, "populate_players")
-    pg.run(database_url, "cursors_populate_scenarios")
-    pg.run(database_url, "cursors_vacuum_analyze")
-    yield database_url
-    pg.run(database_url, "truncate_all")
+    fixtures = ("populate_players", "cursors_populate_scenarios", "cursors_vacuum_analyze")
+    with pg.loaded(database_url, *fixtures) as url:
+        yield url
 
 
 @pytest.fixture(params=[False, True], ids=["custom-plan", "generic-plan"])

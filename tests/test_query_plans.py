@@ -23,11 +23,8 @@ def scanned_nodes(plan: dict[str, Any]) -> Iterator[tuple[str, str]]:
 @pytest.fixture(scope="module")
 def populated_url(database_url: str) -> Iterator[str]:
     """The players every test here plans over, loaded once: the tests only read them."""
-    pg.run(database_url, "truncate_all")
-    pg.run(database_url, "populate_players")
-    pg.run(database_url, "vacuum_analyze_ratings")
-    yield database_url
-    pg.run(database_url, "truncate_all")
+    with pg.loaded(database_url, "populate_players", "vacuum_analyze_ratings") as url:
+        yield url
 
 
 @pytest.fixture

@@ -88,12 +88,9 @@ async def test_ranks_on_the_edges_of_every_level(
 def crowded(database_url: str) -> Iterator[str]:
     """Twice rating_bands_crowd() players at 500 and at 516, among 20,000 spread around, on a
     settled table (the plans a live table gets): loaded once for every rating checked."""
-    pg.run(database_url, "truncate_all")
-    pg.run(database_url, "populate_players")
-    pg.run(database_url, "crowded_players")
-    pg.run(database_url, "vacuum_analyze_ratings")
-    yield database_url
-    pg.run(database_url, "truncate_all")
+    fixtures = ("populate_players", "crowded_players", "vacuum_analyze_ratings")
+    with pg.loaded(database_url, *fixtures) as url:
+        yield url
 
 
 class TestACrowdOfEqualRatings:
