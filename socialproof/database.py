@@ -10,7 +10,7 @@ import asyncpg
 import attrs
 import psycopg
 from aiohttp import web
-from asyncpg.pool import PoolConnectionProxy
+from asyncpg.pool import PoolConnectionHolder, PoolConnectionProxy
 from psycopg.rows import kwargs_row
 
 from socialproof import pgserver
@@ -45,16 +45,33 @@ class NoResetConnection(asyncpg.Connection):
 
 
 class BoundedPool(asyncpg.Pool):
-    """A pool whose every acquire waits at most `acquire_timeout` seconds (TimeoutError).
+    """asyncpg's pool, with every acquire bounded and a statement on a free connection run
+    without asyncpg's bookkeeping.
 
-    With a connection free the acquire cannot wait, so it is made without a timer: asyncpg
-    bounds an acquire with asyncio.wait_for, a task and a timer per call, a tenth of a read's
-    CPU. Only an acquire that may wait (no connection free) pays for its bound.
+    Bounded: an acquire waits at most `acquire_timeout` seconds (TimeoutError). With a
+    connection free it cannot wait, so it is made without a timer: asyncpg bounds an acquire
+    with asyncio.wait_for, a task and a timer per call. Only an acquire that may wait pays for
+    its bound. A free holder whose connection is closed reconnects within `timeout`
+    (DB_TIMEOUT), so that wait is bounded too.
 
-    "Free" is asyncpg's own queue of connection holders not in use (`_queue`): asyncpg's public
-    `get_idle_size()` walks every holder, which cost a read 1.5 % of its CPU. A free holder
-    whose connection is closed reconnects within `timeout` (DB_TIMEOUT), so that wait is
-    bounded too. tests/test_bounds.py holds both bounds.
+    Free connections first: a statement run on the pool (`fetchrow`, `fetch`, `fetchval`,
+    `execute`) takes a free, open connection straight off asyncpg's queue of holders
+    (`_queue`), runs on it, and gives it back in place when nothing in that can wait. asyncpg
+    would wrap it in an acquire context, a proxy, two coroutines for the acquire and two for
+    the release (its reset under a timeout context), and run the release as a task of its own:
+    with all that, a primary-key read ran at 0.84-0.91 of the bench's floor, and without it at
+    1.04-1.05 (medians of 8 alternating rounds, PostgreSQL 15 here). Anything else (no
+    connection free, one to reconnect, a pool not open) goes asyncpg's way.
+
+    In place: `give_back` returns a connection as asyncpg's release would when the connection
+    has no transaction open, no cancellation pending, no listener and no reset query to send
+    (`NoResetConnection`), is of the pool's current generation and under `max_queries`: then
+    asyncpg's release cannot wait on anything, so there is nothing for a cancellation to
+    interrupt. Any other connection goes asyncpg's shielded way (`asyncio.shield`), so that a
+    cancelled request cannot stop its ROLLBACK or cancellation halfway.
+
+    Reaches into asyncpg's pool, holder and protocol (pinned below 0.33 in pyproject.toml);
+    tests/test_pool.py holds every way.
     """
 
     __slots__ = ("acquire_timeout",)
@@ -68,6 +85,53 @@ class BoundedPool(asyncpg.Pool):
             timeout = self.acquire_timeout
         return super().acquire(timeout=timeout)
 
+    def _take_free(self) -> PoolConnectionHolder | None:
+        """A free holder with an open connection, taken off the queue as asyncpg's acquire would;
+        None when a statement should go asyncpg's way."""
+        if self._closing or self._closed or not self._initialized or self._queue.empty():
+            return None
+        holder = self._queue.get_nowait()
+        con = holder._con
+        if (
+            con is None
+            or con.is_closed()
+            or holder._generation != self._generation
+            or holder._setup is not None
+        ):
+            # The queue is last in, first out: asyncpg's acquire takes this holder next and
+            # connects it again.
+            self._queue.put_nowait(holder)
+            return None
+        holder._maybe_cancel_inactive_callback()
+        holder._in_use = self._loop.create_future()
+        return holder
+
+    async def _give_back(self, holder: PoolConnectionHolder, con: asyncpg.Connection) -> None:
+        """Give back `holder`, taken with its connection `con`."""
+        if holder._con is not con or holder._in_use is None:
+            return  # given back already, by asyncpg, when `con` closed
+        con._on_release()
+        protocol = con._protocol
+        if (
+            isinstance(con, NoResetConnection)
+            and self._reset is None
+            and holder._generation == self._generation
+            and con._top_xact is None
+            and not con._listeners
+            and not con._log_listeners
+            and protocol is not None
+            and not protocol._is_cancelling()
+            and not protocol.is_in_transaction()
+            and protocol.queries_count < holder._max_queries
+            and not con.is_closed()
+        ):
+            # asyncpg's PoolConnectionHolder.release, less what cannot apply here.
+            holder._timeout = None
+            holder._release()
+            holder._setup_inactive_callback()
+        else:
+            await asyncio.shield(holder.release(holder._timeout))
+
     # asyncpg's Pool.release, overridden: its signature, timeout included.
     async def release(
         self,
@@ -75,38 +139,81 @@ class BoundedPool(asyncpg.Pool):
         *,
         timeout: float | None = None,  # noqa: ASYNC109
     ) -> None:
-        """Give a connection back, in place when nothing in that can wait.
+        """Give back a connection from `acquire`: in place when nothing in that can wait."""
+        if (
+            type(connection) is PoolConnectionProxy
+            and connection._con is not None  # None once released: asyncpg's way says so
+            and connection._holder._pool is self
+            and timeout is None
+        ):
+            self._check_init()
+            await self._give_back(connection._holder, connection._con)
+        else:
+            await super().release(connection, timeout=timeout)
 
-        asyncpg runs every release as a task of its own (`asyncio.shield`), so that a
-        cancelled request cannot stop a ROLLBACK or reset query halfway: a task, a loop
-        iteration and a timeout context per call, a twelfth of a primary-key read's CPU. A
-        connection with no transaction open, no cancellation pending and no reset query to
-        send (`NoResetConnection`) goes back without waiting on anything, so there is nothing
-        for a cancellation to interrupt: asyncpg's own release steps run here, in place, and
-        need no timeout. Any other connection goes asyncpg's shielded way.
+    # asyncpg's statements on the pool, overridden with their signatures.
+    async def fetchrow(
+        self,
+        query: str,
+        *args: Any,
+        timeout: float | None = None,  # noqa: ASYNC109
+        record_class: Any = None,
+    ) -> Any:
+        holder = self._take_free()
+        if holder is None:
+            return await super().fetchrow(query, *args, timeout=timeout, record_class=record_class)
+        con = holder._con
+        try:
+            return await con.fetchrow(query, *args, timeout=timeout, record_class=record_class)
+        finally:
+            await self._give_back(holder, con)
 
-        Reaches into asyncpg's pool holder and protocol (pinned below 0.33 in pyproject.toml);
-        tests/test_pool.py holds both ways.
-        """
-        con = connection._con if type(connection) is PoolConnectionProxy else None
-        if isinstance(con, NoResetConnection):  # None once released: asyncpg's way says so
-            holder = connection._holder
-            protocol = con._protocol
-            if (
-                holder._pool is self
-                and self._reset is None
-                and holder._generation == self._generation
-                and con._top_xact is None
-                and protocol is not None
-                and not protocol._is_cancelling()
-                and not protocol.is_in_transaction()
-                and protocol.queries_count < holder._max_queries
-            ):
-                self._check_init()
-                con._on_release()
-                await holder.release(None)
-                return
-        await super().release(connection, timeout=timeout)
+    async def fetch(
+        self,
+        query: str,
+        *args: Any,
+        timeout: float | None = None,  # noqa: ASYNC109
+        record_class: Any = None,
+    ) -> list[Any]:
+        holder = self._take_free()
+        if holder is None:
+            return await super().fetch(query, *args, timeout=timeout, record_class=record_class)
+        con = holder._con
+        try:
+            return await con.fetch(query, *args, timeout=timeout, record_class=record_class)
+        finally:
+            await self._give_back(holder, con)
+
+    async def fetchval(
+        self,
+        query: str,
+        *args: Any,
+        column: int = 0,
+        timeout: float | None = None,  # noqa: ASYNC109
+    ) -> Any:
+        holder = self._take_free()
+        if holder is None:
+            return await super().fetchval(query, *args, column=column, timeout=timeout)
+        con = holder._con
+        try:
+            return await con.fetchval(query, *args, column=column, timeout=timeout)
+        finally:
+            await self._give_back(holder, con)
+
+    async def execute(
+        self,
+        query: str,
+        *args: Any,
+        timeout: float | None = None,  # noqa: ASYNC109
+    ) -> str:
+        holder = self._take_free()
+        if holder is None:
+            return await super().execute(query, *args, timeout=timeout)
+        con = holder._con
+        try:
+            return await con.execute(query, *args, timeout=timeout)
+        finally:
+            await self._give_back(holder, con)
 
 
 async def _connect(*args: Any, **kwargs: Any) -> asyncpg.Connection:

@@ -1,12 +1,15 @@
 """Test-side database helpers: the test server, throwaway databases on it, SQL from tests/sql."""
 
+import asyncio
 import os
 import secrets
 import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
+import time
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 
+import asyncpg
 import psycopg
 from psycopg import sql
 
@@ -61,3 +64,23 @@ def loaded(url: str, *fixtures: str) -> Iterator[str]:
         yield url
     finally:
         run(url, "truncate_all")
+
+
+@asynccontextmanager
+async def players_locked(database_url: str) -> AsyncIterator[None]:
+    """The players' table locked by another session for as long as the block runs."""
+    conn = await asyncpg.connect(database_url)
+    try:
+        async with conn.transaction():
+            await conn.execute(read("lock_players"))
+            yield
+    finally:
+        await conn.close()
+
+
+async def lock_waiters(database_url: str, at_least: int = 1) -> None:
+    """Wait until `at_least` of the service's statements wait on a lock."""
+    deadline = time.monotonic() + 5
+    while run(database_url, "count_lock_waiters")[0][0] < at_least:
+        assert time.monotonic() < deadline, "no statement came to wait on the lock"
+        await asyncio.sleep(0.05)

@@ -7,8 +7,7 @@ import logging
 import secrets
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -35,6 +34,7 @@ from tests.api import (
     get_json,
     wait_until_served,
 )
+from tests.pg import lock_waiters, players_locked
 from tests.proxy import DatabaseProxy
 
 UNAVAILABLE = {"detail": "Database unavailable"}
@@ -43,26 +43,6 @@ STATEMENT_TIMED_OUT = {"detail": "Database statement timed out"}
 MARGIN = 0.5
 
 AppClient = Callable[..., Awaitable[Client]]
-
-
-@asynccontextmanager
-async def players_locked(database_url: str) -> AsyncIterator[None]:
-    """The players' table locked by another session for as long as the block runs."""
-    conn = await asyncpg.connect(database_url)
-    try:
-        async with conn.transaction():
-            await conn.execute(pg.read("lock_players"))
-            yield
-    finally:
-        await conn.close()
-
-
-async def lock_waiters(database_url: str, at_least: int = 1) -> None:
-    """Wait until `at_least` of the service's statements wait on a lock."""
-    deadline = time.monotonic() + 5
-    while pg.run(database_url, "count_lock_waiters")[0][0] < at_least:
-        assert time.monotonic() < deadline, "no statement came to wait on the lock"
-        await asyncio.sleep(0.05)
 
 
 async def timed(client: Client, method: str, path: str, **kwargs: Any) -> tuple[int, Any, float]:

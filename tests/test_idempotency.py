@@ -25,7 +25,7 @@ from tests.api import (
     create_scenario,
 )
 from tests.auth_api import bearer, client_token, login, sign_up
-from tests.test_bounds import lock_waiters, players_locked
+from tests.pg import lock_waiters, players_locked
 
 AppClient = Callable[..., Awaitable[Client]]
 

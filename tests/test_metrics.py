@@ -20,7 +20,7 @@ from socialproof.retry import retried
 from socialproof.settings import Settings
 from tests.api import Client
 from tests.auth_api import bearer, client_token
-from tests.test_bounds import players_locked
+from tests.pg import players_locked
 from tests.test_cli import call, service_env, serving
 
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]

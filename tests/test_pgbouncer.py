@@ -18,9 +18,10 @@ from socialproof.__main__ import check_connections
 from socialproof.app import create_app
 from socialproof.settings import Settings
 from tests.api import Client, create_player, wait_until_served
+from tests.pg import players_locked
 from tests.pgbouncer import running
 from tests.proxy import DatabaseProxy
-from tests.test_bounds import MARGIN, STATEMENT_TIMED_OUT, players_locked, timed
+from tests.test_bounds import MARGIN, STATEMENT_TIMED_OUT, timed
 from tests.test_cli import service_env
 
 AppClient = Callable[..., Awaitable[Client]]

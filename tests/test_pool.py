@@ -1,13 +1,21 @@
-"""The pool's release: in place when nothing in it can wait, asyncpg's shielded way otherwise."""
+"""The pool: a statement on a free connection run without asyncpg's acquire, and connections
+given back in place when nothing in that can wait, asyncpg's shielded way otherwise."""
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager, suppress
+from typing import Any
 
+import asyncpg
 import attrs
 import pytest
 
 from socialproof import database, queries
 from socialproof.settings import Settings
+from socialproof.sqlfiles import SQL
+from tests import pg
+
+BACKEND_PID = SQL["service/backend_pid"]
 
 
 def _loop_turned() -> asyncio.Event:
@@ -15,6 +23,24 @@ def _loop_turned() -> asyncio.Event:
     turned = asyncio.Event()
     asyncio.get_running_loop().call_soon(turned.set)
     return turned
+
+
+@contextmanager
+def tasks_started() -> Iterator[list[asyncio.Task[Any]]]:
+    """The tasks the event loop starts while the block runs."""
+    loop = asyncio.get_running_loop()
+    started: list[asyncio.Task[Any]] = []
+
+    def factory(loop: asyncio.AbstractEventLoop, coro: Any, **kwargs: Any) -> asyncio.Task[Any]:
+        task = asyncio.Task(coro, loop=loop, **kwargs)
+        started.append(task)
+        return task
+
+    loop.set_task_factory(factory)
+    try:
+        yield started
+    finally:
+        loop.set_task_factory(None)
 
 
 @pytest.fixture
@@ -77,3 +103,95 @@ async def test_a_cancelled_release_of_an_open_transaction_still_gives_the_connec
             assert again.get_server_pid() == backend
             assert not again.is_in_transaction()
             assert await queries.list_players(again, 0, 10) == []
+
+
+async def test_a_statement_on_a_free_connection_skips_asyncpgs_acquire_and_release(
+    pool: database.BoundedPool, settings: Settings
+) -> None:
+    """No proxy (asyncpg's acquire makes one for its caller) and no task (its release runs as
+    one), and the connection is free again when the statement returns."""
+    url = settings.database_url or ""
+    backend = await pool.fetchval(BACKEND_PID)
+    with tasks_started() as started:
+        assert await pool.fetchval(BACKEND_PID) == backend
+        assert await pool.fetchrow(BACKEND_PID) == (backend,)
+        assert await pool.fetch(BACKEND_PID) == [(backend,)]
+        assert await pool.execute(BACKEND_PID) == "SELECT 1"
+    assert started == []
+    assert pool.get_idle_size() == 1
+    async with pg.players_locked(url):
+        waiting = asyncio.ensure_future(queries.get_player(pool, 1))
+        await pg.lock_waiters(url)
+        (holder,) = pool._holders
+        assert holder._proxy is None, "the statement went through asyncpg's acquire"
+    assert await waiting is None
+
+
+async def test_a_failed_statement_gives_its_connection_back_in_place(
+    pool: database.BoundedPool,
+) -> None:
+    backend = await pool.fetchval(BACKEND_PID)
+    await queries.create_player(pool, "taken", "taken@example.com")
+    with tasks_started() as started:
+        with pytest.raises(asyncpg.UniqueViolationError):
+            await queries.create_player(pool, "taken", "taken@example.com")
+        assert await pool.fetchval(BACKEND_PID) == backend
+    assert started == []
+    assert pool.get_idle_size() == 1
+
+
+async def test_a_cancelled_statement_ends_on_the_server_before_its_connection_is_reused(
+    pool: database.BoundedPool, settings: Settings
+) -> None:
+    """The shielded way: the statement, waiting on a lock, is cancelled on the server too, and
+    the same connection, idle again, serves the next statement."""
+    url = settings.database_url or ""
+    backend = await pool.fetchval(BACKEND_PID)
+    async with pg.players_locked(url):
+        waiting = asyncio.ensure_future(queries.get_player(pool, 1))
+        await pg.lock_waiters(url)
+        waiting.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await waiting
+        async with asyncio.timeout(5):
+            assert await pool.fetchval(BACKEND_PID) == backend
+        assert pg.run(url, "count_lock_waiters") == [(0,)]
+    assert pool.get_idle_size() == 1
+
+
+async def test_a_connection_ended_mid_statement_is_given_back_once_and_made_again(
+    pool: database.BoundedPool, settings: Settings
+) -> None:
+    """asyncpg gives back the holder of a connection that closes; the statement's own give-back
+    must not give it back twice (a holder twice in the queue would serve two at once)."""
+    url = settings.database_url or ""
+    backend = await pool.fetchval(BACKEND_PID)
+    async with pg.players_locked(url):
+        waiting = asyncio.ensure_future(queries.get_player(pool, 1))
+        await pg.lock_waiters(url)
+        assert pg.run(url, "terminate_service_connections") == [(1,)]
+        # Whichever asyncpg reads first: the server's 57P01, or the connection closing.
+        with pytest.raises((asyncpg.AdminShutdownError, asyncpg.ConnectionDoesNotExistError)):
+            await waiting
+    first, second = await asyncio.gather(pool.fetchval(BACKEND_PID), pool.fetchval(BACKEND_PID))
+    assert first == second != backend
+    assert pool.get_idle_size() == 1
+
+
+async def test_a_free_connection_the_server_ended_is_made_again(
+    pool: database.BoundedPool, settings: Settings
+) -> None:
+    """As with asyncpg's own acquire: a statement that comes before the pool has read that its
+    connection closed fails on it (the request answers 503); after that, a new connection."""
+    backend = await pool.fetchval(BACKEND_PID)
+    assert pg.run(settings.database_url or "", "terminate_service_connections") == [(1,)]
+    with suppress(asyncpg.ConnectionDoesNotExistError):
+        assert await pool.fetchval(BACKEND_PID) != backend
+    assert await pool.fetchval(BACKEND_PID) not in (None, backend)
+    assert pool.get_idle_size() == 1
+
+
+async def test_a_statement_on_a_closed_pool_is_refused(pool: database.BoundedPool) -> None:
+    await pool.close()
+    with pytest.raises(asyncpg.InterfaceError, match="pool is closed"):
+        await pool.fetchval(BACKEND_PID)

@@ -18,7 +18,7 @@ import aiohttp
 from socialproof import PROJECT_ROOT
 from socialproof.pgserver import free_port
 from tests import pg
-from tests.test_bounds import players_locked
+from tests.pg import players_locked
 from tests.test_cli import refused_start, service_env
 
 SHUTDOWN_DELAY = 1.0
