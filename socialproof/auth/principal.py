@@ -5,6 +5,8 @@ health, the docs) pay nothing, and a request without an Authorization header cos
 header lookup: no crypto, no database.
 """
 
+import functools
+
 import attrs
 from aiohttp import hdrs, web
 
@@ -45,15 +47,25 @@ principal_key = web.RequestKey("principal", Principal)
 
 
 def from_claims(claims: dict[str, object]) -> Principal:
-    subject = str(claims["sub"])
-    scopes = frozenset(str(claims["scope"]).split())
+    principal = _principal(str(claims["sub"]), str(claims["scope"]))
+    if principal is None:
+        raise InvalidCredentials()
+    return principal
+
+
+# Kept per subject and scope: a caller's every request would otherwise parse the same scope
+# string and build the same frozen Principal again.
+@functools.lru_cache(maxsize=4096)
+def _principal(subject: str, scope: str) -> Principal | None:
+    """The caller a token's `sub` and `scope` name; None when they name no one valid."""
+    scopes = frozenset(scope.split())
     if subject.startswith(PLAYER_SUBJECT) and scopes == {PLAYER}:
         player_id = subject.removeprefix(PLAYER_SUBJECT)
         if player_id.isdigit():
             return Principal(scopes=scopes, player_id=int(player_id))
     elif subject.startswith(CLIENT_SUBJECT) and scopes and PLAYER not in scopes:
         return Principal(scopes=scopes, client_id=subject.removeprefix(CLIENT_SUBJECT))
-    raise InvalidCredentials()
+    return None
 
 
 def caller(request: web.Request) -> Principal:
