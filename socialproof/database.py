@@ -60,10 +60,10 @@ class BoundedPool(asyncpg.Pool):
     would wrap it in an acquire context, a proxy, two coroutines for the acquire and two for
     the release (its reset under a timeout context), and run the release as a task of its own:
     with all that, a primary-key read ran at 0.84-0.91 of the bench's floor, and without it at
-    1.04-1.05 (medians of 8 alternating rounds, PostgreSQL 15 here). Anything else (no
+    1.04-1.07 (medians of 8 alternating rounds, PostgreSQL 15 here). Anything else (no
     connection free, one to reconnect, a pool not open) goes asyncpg's way.
 
-    In place: `give_back` returns a connection as asyncpg's release would when the connection
+    In place: `_give_back` returns a connection as asyncpg's release would when the connection
     has no transaction open, no cancellation pending, no listener and no reset query to send
     (`NoResetConnection`), is of the pool's current generation and under `max_queries`: then
     asyncpg's release cannot wait on anything, so there is nothing for a cancellation to
