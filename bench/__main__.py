@@ -13,17 +13,17 @@ import psycopg
 from bench import dataset, report
 from bench.dataset import Dataset
 from bench.load import LoadError, pgbench, require_wrk
-from bench.measure import Driving, Ratio, alternate, log
+from bench.measure import Driving, Ratio, Row, Setup, alternate, log, serve, unavailable
 from bench.options import Options, parse
 from bench.report import Report
-from bench.servers import Setup, serve, unavailable
 from bench.studies import scaling, wins
-from bench.targets import Route, game_server_token
+from bench.targets import ROUTE, Route, game_server_token
 from socialproof.settings import Settings, SettingsError
 
 # What ends a part but not the run: ServerError, LoadError and the result pool's error are
 # RuntimeErrors; the rest is the database's.
 FAILURES = (RuntimeError, asyncpg.PostgresError, psycopg.Error)
+FLOOR_B = "floor (b): pgbench, the same SELECT"
 
 
 def route_params(route: Route, data: Dataset, seconds: int) -> dict[str, str]:
@@ -37,14 +37,16 @@ def route_params(route: Route, data: Dataset, seconds: int) -> dict[str, str]:
 
 
 def endpoints(options: Options, data: Dataset, setup: Setup, how: Driving, out: Report) -> None:
-    """Every route on the service; each other target up beside it, measured in alternating
-    rounds on the routes it names, and held against the targets it names. Reads first: the
-    writes add rows. A target this machine cannot serve is left out, and the report says why."""
-    absent = {target.name: reason for target in options.targets if (reason := unavailable(target))}
-    for name, reason in absent.items():
-        out.absent.append(f"{name}: {reason}")
-        log(f"{name}: left out: {reason}")
-    targets = [target for target in options.targets if target.name not in absent]
+    """Every target up at once, measured in alternating rounds on the routes it names and held
+    against those its `vs` names; reads first, as the writes add rows. A target this machine
+    cannot serve is left out, and the report says why."""
+    targets = []
+    for target in options.targets:
+        if reason := unavailable(target):
+            out.absent.append(f"{target.name}: {reason}")
+            log(f"{target.name}: left out: {reason}")
+        else:
+            targets.append(target)
     with ExitStack() as stack:
         servers = {target.name: stack.enter_context(serve(target, setup)) for target in targets}
         for route in sorted(options.routes, key=lambda route: route.writes):
@@ -91,8 +93,9 @@ def main(argv: list[str] | None = None) -> int:
         try:
             if part == "endpoints" and data:
                 endpoints(o, data, setup, how, out)
-                log("floor (b): pgbench, the same SELECT")
-                out.pgbench = pgbench(data.url, data.players, o.connections, o.threads, o.seconds)
+                log(FLOOR_B)
+                run = pgbench(data.url, data.players, o.connections, o.threads, o.seconds)
+                out.pgbench = Row.of(FLOOR_B, ROUTE["get_player"], [run])
             elif part == "wins" and data:
                 out.wins, out.wins_ratios = wins(setup, data.players, o.wins_seconds, how)
             elif part == "scaling":

@@ -1,11 +1,9 @@
 """Floor (a): the least an aiohttp + asyncpg + orjson server can do for the service's
 primary-key read and its player INSERT, with the service's own statements, served as the service
-is by default (one process, uvloop, no access log, a pool whose connections skip the reset
-query). No validation, no error mapping, no middleware: what the service does on top of this is
-the price of its own code. Its pool is asyncpg's as it comes, release included: the service's
-gives a connection back in place where asyncpg would start a task (README, "Where a request's
-CPU goes"), and that saving is the service's own. Not part of the service; the bench holds the
-service against it.
+is by default (one process, uvloop, no access log, connections that skip the reset query). No
+validation, no error mapping, no middleware: what the service does on top is the price of its
+own code. Its pool is asyncpg's as it comes: the service's in-place release (README, "Where a
+request's CPU goes") is the service's own saving.
 
 Each flag switches one habit back to the slower choice, for the bench's known wins. The database
 and the pool come from the service's own variables.
@@ -18,13 +16,14 @@ import asyncio
 import json
 import logging
 import os
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import asyncpg
 import orjson
 import uvloop
 from aiohttp import web
+from aiohttp.typedefs import Handler
 
 from socialproof.database import NoResetConnection
 from socialproof.sqlfiles import SQL
@@ -34,7 +33,6 @@ NOT_FOUND = b'{"detail": "Player not found"}'
 
 pool_key = web.AppKey("pool", asyncpg.Pool)
 dumps_key = web.AppKey("dumps", Callable[[Any], bytes])
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 async def get_player(request: web.Request) -> web.Response:
@@ -61,12 +59,12 @@ async def passthrough(request: web.Request, handler: Handler) -> web.StreamRespo
     return await handler(request)
 
 
+def stdlib_dumps(value: Any) -> bytes:
+    return json.dumps(value, default=str).encode()
+
+
 def build_app(args: argparse.Namespace) -> web.Application:
     app = web.Application(middlewares=[passthrough] * args.middlewares)
-
-    def stdlib_dumps(value: Any) -> bytes:
-        return json.dumps(value, default=str).encode()
-
     app[dumps_key] = orjson.dumps if args.json == "orjson" else stdlib_dumps
 
     async def pool_context(app: web.Application) -> AsyncIterator[None]:
@@ -99,10 +97,9 @@ def main() -> None:
     add("--middlewares", type=int, default=0, help="pass-through middlewares")
     args = parser.parse_args()
     loop = uvloop.new_event_loop() if args.loop == "uvloop" else asyncio.new_event_loop()
-    access_log = None
     if args.access_log:
         logging.basicConfig(level=logging.INFO, format="%(message)s")
-        access_log = logging.getLogger("aiohttp.access")
+    access_log = logging.getLogger("aiohttp.access") if args.access_log else None
     app = build_app(args)
     web.run_app(app, host=args.host, port=args.port, access_log=access_log, loop=loop, print=None)
 

@@ -1,7 +1,7 @@
 """The load generators, each run on a script written to a temporary folder, its summary read
-back: wrk on bench/lua/common.lua and a route's script, against a server; and floor (b),
-pgbench on the service's primary-key SELECT with random ids, no HTTP and no Python in the way:
-what PostgreSQL itself does on this machine with the same clients."""
+back as a Run: wrk on bench/lua/common.lua and a route's script, against a server; and floor
+(b), pgbench on the service's primary-key SELECT with random ids, no HTTP and no Python in the
+way: what PostgreSQL itself does on this machine with the same clients."""
 
 import json
 import re
@@ -24,12 +24,12 @@ class LoadError(RuntimeError):
 
 @dataclass(frozen=True)
 class Run:
-    """One wrk run against one server; bench/measure.py adds the CPU seconds it cost the server
-    under test (all its processes, its pgbouncer's included) and PostgreSQL."""
+    """One run of a load generator; bench/measure.py adds the CPU seconds a wrk run cost the
+    server under test (all its processes, its pgbouncer's included) and PostgreSQL."""
 
     requests: int
     seconds: float
-    #: Responses of status 400 or more, and connect, read, write and timeout errors.
+    #: Responses of status 400 or more, and socket errors; pgbench's failed transactions.
     errors: int
     p50_ms: float
     p99_ms: float
@@ -40,16 +40,6 @@ class Run:
     @property
     def rps(self) -> float:
         return self.requests / self.seconds if self.seconds else 0.0
-
-
-@dataclass(frozen=True)
-class Pgbench:
-    tps: float
-    transactions: int
-    failed: int
-    #: From a tenth of the transactions, as pgbench logs them.
-    p50_ms: float
-    p99_ms: float
 
 
 def require_wrk() -> None:
@@ -94,7 +84,7 @@ def wrk(
     )
 
 
-def pgbench(database_url: str, players: int, clients: int, threads: int, seconds: int) -> Pgbench:
+def pgbench(database_url: str, players: int, clients: int, threads: int, seconds: int) -> Run:
     """bench/sql/get_player.pgbench, then the service's statement with $1 written :id, run by
     the embedded server's own pgbench (same major version), else the one on PATH."""
     embedded = pgserver.embedded_bin_dir() / "pgbench"
@@ -120,10 +110,11 @@ def pgbench(database_url: str, players: int, clients: int, threads: int, seconds
     if status != 0 or not (latencies and tps and processed):
         raise LoadError(f"pgbench exited with {status}:\n{output}")
     failed = re.search(r"number of failed transactions: (\d+)", output)
-    return Pgbench(
-        tps=float(tps.group(1)),
-        transactions=int(processed.group(1)),
-        failed=int(failed.group(1)) if failed else 0,
+    transactions = int(processed.group(1))
+    return Run(
+        requests=transactions,
+        seconds=transactions / float(tps.group(1)),  # so that its rate is pgbench's own tps
+        errors=int(failed.group(1)) if failed else 0,
         p50_ms=latencies[len(latencies) // 2] / 1000,
         p99_ms=latencies[len(latencies) * 99 // 100] / 1000,
     )

@@ -9,8 +9,7 @@ from dataclasses import dataclass, replace
 import asyncpg
 
 from bench import dataset
-from bench.measure import Driving, Ratio, Row, Run, alternate, log
-from bench.servers import Setup, serve
+from bench.measure import Driving, Ratio, Row, Run, Setup, alternate, log, serve
 from bench.targets import ROUTE, TARGETS, WINS
 from socialproof.sqlfiles import SQL as SERVICE_SQL
 

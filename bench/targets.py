@@ -53,14 +53,14 @@ class Needs:
 class Target:
     name: str
     program: tuple[str, ...]
-    #: Settings over the bench's own (bench/servers.py): DATABASE_URL, the pool, no access log.
+    #: Settings over the bench's own (bench/measure.py): DATABASE_URL, the pool, no access log.
     env: dict[str, str] = field(default_factory=dict)
     #: The routes it is measured on; none means every route.
     routes: tuple[str, ...] = ()
     #: In TARGETS, those its rate is reported over, round by round, on every route both ran.
     vs: tuple[str, ...] = ("service",)
     #: Served through pgbouncer in transaction mode, with these [pgbouncer] settings over the
-    #: bench's (bench/servers.py); None: straight to PostgreSQL.
+    #: bench's (bench/measure.py); None: straight to PostgreSQL.
     pgbouncer: dict[str, object] | None = None
     #: The oldest pgbouncer that can serve it; with an older one it is left out, saying why.
     pgbouncer_since: Needs | None = None
@@ -102,7 +102,7 @@ KEEPS_PREPARED_STATEMENTS = Needs(
 )
 
 # The first is the service as `make run` serves it but with AUTH=off and RATE_LIMITS=off
-# (bench/servers.py); each other is up beside it and measured in the same alternating rounds.
+# (bench/measure.py); each other is up beside it and measured in the same alternating rounds.
 TARGETS = (
     Target("service", SERVICE, vs=("floor (a)",)),
     Target("floor (a)", FLOOR, routes=READ_AND_INSERT, vs=()),
