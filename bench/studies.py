@@ -1,10 +1,10 @@
 """Two studies beside the main measurement: known wins weighed on the floor, and how the
 leaderboard and the rank scale with the number of players."""
 
-import asyncio
 import json
 import statistics
 from dataclasses import dataclass, replace
+from functools import partial
 
 import asyncpg
 
@@ -48,43 +48,39 @@ class Scale:
     http: dict[str, Row]
 
 
-async def _explain(url: str, players: int) -> dict[str, float]:
-    conn = await asyncpg.connect(url, command_timeout=None)
-    try:
-        middle, explain = players // 2, dataset.SQL["explain"]
+async def _explain(conn: asyncpg.Connection, players: int) -> dict[str, float]:
+    middle, explain = players // 2, dataset.SQL["explain"]
 
-        async def one(name: str, *args: object) -> int:
-            return await conn.fetchval(dataset.SQL[name], *args)
+    async def one(name: str, *args: object) -> int:
+        return await conn.fetchval(dataset.SQL[name], *args)
 
-        # The middle player sits in the crowd at the start rating (a fifth of the players);
-        # the players just beside it, in the densest bands.
-        middle_id = await one("player_at_position", middle)
-        ids = {
-            "top player": await one("player_at_position", 0),
-            "player above the middle": await one("player_rated_next_above", middle_id),
-            "middle player": middle_id,
-            "player below the middle": await one("player_rated_next_below", middle_id),
-            "last player": await one("player_at_position", players - 1),
-        }
-        # The middle page again, as its cursor reaches it: after the player just before it,
-        # 11 rows: the service reads a page of 10 and the row that says whether another follows.
-        before_id = await one("player_at_position", middle - 1)
-        before = await conn.fetchrow(SERVICE_SQL["players/get_by_id"], before_id)
-        after = (before["player_skill_rating"], before["id"])
-        cases = [
-            ("leaderboard, top page", "ratings/leaderboard", (0, 10)),
-            ("leaderboard, middle page", "ratings/leaderboard", (middle, 10)),
-            ("leaderboard, middle page by cursor", "ratings/leaderboard_after", (*after, 11)),
-            *((f"rank, {who}", "ratings/player_rank", (ids[who],)) for who in ids),
-        ]
-        timings = {}
-        for case, name, args in cases:
-            query = explain.replace("{statement}", SERVICE_SQL[name])
-            plans = [json.loads(await conn.fetchval(query, *args)) for _ in range(EXPLAIN_RUNS)]
-            timings[case] = round(statistics.median(p[0]["Execution Time"] for p in plans), 3)
-        return timings
-    finally:
-        await conn.close()
+    # The middle player sits in the crowd at the start rating (a fifth of the players);
+    # the players just beside it, in the densest bands.
+    middle_id = await one("player_at_position", middle)
+    ids = {
+        "top player": await one("player_at_position", 0),
+        "player above the middle": await one("player_rated_next_above", middle_id),
+        "middle player": middle_id,
+        "player below the middle": await one("player_rated_next_below", middle_id),
+        "last player": await one("player_at_position", players - 1),
+    }
+    # The middle page again, as its cursor reaches it: after the player just before it,
+    # 11 rows: the service reads a page of 10 and the row that says whether another follows.
+    before_id = await one("player_at_position", middle - 1)
+    before = await conn.fetchrow(SERVICE_SQL["players/get_by_id"], before_id)
+    after = (before["player_skill_rating"], before["id"])
+    cases = [
+        ("leaderboard, top page", "ratings/leaderboard", (0, 10)),
+        ("leaderboard, middle page", "ratings/leaderboard", (middle, 10)),
+        ("leaderboard, middle page by cursor", "ratings/leaderboard_after", (*after, 11)),
+        *((f"rank, {who}", "ratings/player_rank", (ids[who],)) for who in ids),
+    ]
+    timings = {}
+    for case, name, args in cases:
+        query = explain.replace("{statement}", SERVICE_SQL[name])
+        plans = [json.loads(await conn.fetchval(query, *args)) for _ in range(EXPLAIN_RUNS)]
+        timings[case] = round(statistics.median(p[0]["Execution Time"] for p in plans), 3)
+    return timings
 
 
 def scaling(
@@ -97,7 +93,7 @@ def scaling(
     for players in sizes:
         data = dataset.load(server_url, f"socialproof_bench_scale_{players}", players, 0, 0.0)
         log(f"scaling: {players:,} players loaded in {data.load_seconds} s")
-        explain_ms = asyncio.run(_explain(data.url, players))
+        explain_ms = dataset.connected(data.url, partial(_explain, players=players))
         http = {}
         with serve(TARGETS[0], replace(setup, database_url=data.url)) as service:
             for case, (route, extra) in HTTP_CASES.items():
