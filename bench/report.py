@@ -44,8 +44,8 @@ class Machine:
         commit = _git("rev-parse", "--short", "HEAD")
         if _git("status", "--porcelain", "--untracked-files=no"):
             commit += " with uncommitted changes"
-        python = platform.python_version()
-        return cls(os.cpu_count(), model, memory, platform.release(), python, commit)
+        kernel, python = platform.release(), platform.python_version()
+        return cls(os.cpu_count(), model, memory, kernel, python, commit)
 
 
 def _git(*args: str) -> str:
@@ -94,8 +94,8 @@ class Report:
 @dataclass(frozen=True)
 class OfFloor:
     """A service route's rate as a fraction of its floor (a) route's, and the route's p99.
-    Alternated: the floor serves the same route, and the fraction is the median of the
-    alternating rounds' ratios; otherwise it is the ratio of the two rates over the run."""
+    Alternated (the floor serves the same route): the median of the rounds' ratios; otherwise
+    the ratio of the two rates over the run."""
 
     fraction: float
     floor: str
@@ -146,19 +146,16 @@ def scaling_chart(scales: list[Scale], path: Path) -> None:
     explain, http = figure.subplots(1, 2)
     for case in scales[0].explain_ms:
         explain.plot(players, [s.explain_ms[case] for s in scales], marker="o", label=case)
-    explain.set(xscale="log", yscale="log", xlabel="players", ylabel="ms (EXPLAIN ANALYZE)")
-    explain.set(title="The statements alone")
+    explain.set(yscale="log", ylabel="ms (EXPLAIN ANALYZE)", title="The statements alone")
     for case in scales[0].http:
         rows = [s.http[case] for s in scales]
         color = http.plot(players, [r.rps for r in rows], marker="o", label=case)[0].get_color()
         for x, row in zip(players, rows, strict=True):
-            note = f"p99 {row.p99_ms:.0f} ms"
-            http.annotate(
-                note, (x, row.rps), (4, 6), textcoords="offset points", color=color, fontsize=8
-            )
-    http.set(xscale="log", xlabel="players", ylabel="req/s", ylim=(0, None))
-    http.set(title="The service over HTTP")
+            note, offset = f"p99 {row.p99_ms:.0f} ms", "offset points"
+            http.annotate(note, (x, row.rps), (4, 6), textcoords=offset, color=color, fontsize=8)
+    http.set(ylabel="req/s", ylim=(0, None), title="The service over HTTP")
     for axes in (explain, http):
+        axes.set(xscale="log", xlabel="players")
         axes.set_xticks(players, [f"{n:,}" for n in players])
         axes.minorticks_off()
         axes.legend(fontsize=8)
