@@ -57,7 +57,9 @@ class Dataset:
     inconsistencies: dict[str, int]
 
 
-async def _fill(conn: asyncpg.Connection, players: int, scenarios: int, played: float) -> dict:
+async def _fill(
+    conn: asyncpg.Connection, players: int, scenarios: int, played: float
+) -> dict[str, int]:
     if scenarios:
         steps = [
             ("elo_fold_create", ()),
