@@ -1,11 +1,7 @@
-"""The servers under test and their measuring: each target a process of its own on a free port
-(a target behind pgbouncer with a pgbouncer of its own), wrk runs against them with the CPU they
-cost, rounds alternating between servers, and what the rounds add up to.
-
-Servers compared with each other run side by side and are measured in alternating rounds:
-on a small machine other work shares, a rate drifts by several per cent within a minute, and
-alternating spreads the drift over both sides of a ratio instead of onto one.
-"""
+"""The servers under test, each a process of its own on a free port (behind a pgbouncer of its
+own if it says so), measured with wrk and the CPU each run cost, in rounds alternating between
+the servers compared: on a small machine other work shares, a rate drifts by several per cent
+within a minute, and alternating spreads the drift over both sides of a ratio, not onto one."""
 
 import os
 import re
@@ -103,9 +99,8 @@ def unavailable(target: Target) -> str | None:
 
 @contextmanager
 def serve(target: Target, setup: Setup) -> Iterator[Running]:
-    """Start `target` (and its pgbouncer), wait until its port answers (60 s at most), stop it
-    (SIGTERM, then SIGKILL after 20 s) after. Its pgbouncer is in transaction mode, set up as
-    the README says, with as many server connections as the target's pools."""
+    """`target` up until the block ends, and its pgbouncer, in transaction mode as the README
+    sets one up, with as many server connections as the target's pools."""
     with ExitStack() as stack:
         env = setup.env(target)
         helpers: tuple[int, ...] = ()
@@ -138,6 +133,7 @@ def serve(target: Target, setup: Setup) -> Iterator[Running]:
 
 
 def _stop(process: subprocess.Popen) -> None:
+    """SIGTERM, then SIGKILL after 20 s."""
     process.terminate()
     try:
         process.wait(timeout=20)
@@ -251,10 +247,9 @@ def alternate(
     seconds: int,
     how: Driving,
 ) -> list[Row]:
-    """Reads warmed up on each server, then rounds alternating between the servers (one is
-    enough for a server alone), every other round in reverse order, so that no server always
-    runs first or right after the same one. `params()` gives each run its script's
-    parameters."""
+    """Reads warmed up on each server, then rounds alternating between the servers (one for a
+    server alone), every other one in reverse order, so that no server always runs first or
+    right after the same one; `params()` gives each run its script's parameters."""
     if how.warmup and not route.writes:
         for server in servers:
             once(server, route, params(), how.warmup, how)

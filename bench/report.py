@@ -151,8 +151,10 @@ def scaling_chart(scales: list[Scale], path: Path) -> None:
         rows = [s.http[case] for s in scales]
         color = http.plot(players, [r.rps for r in rows], marker="o", label=case)[0].get_color()
         for x, row in zip(players, rows, strict=True):
-            note, offset = f"p99 {row.p99_ms:.0f} ms", "offset points"
-            http.annotate(note, (x, row.rps), (4, 6), textcoords=offset, color=color, fontsize=8)
+            note = f"p99 {row.p99_ms:.0f} ms"
+            http.annotate(
+                note, (x, row.rps), (4, 6), textcoords="offset points", color=color, fontsize=8
+            )
     http.set(ylabel="req/s", ylim=(0, None), title="The service over HTTP")
     for axes in (explain, http):
         axes.set(xscale="log", xlabel="players")
