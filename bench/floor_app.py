@@ -2,8 +2,8 @@
 primary-key read and its player INSERT, with the service's own statements, served as the service
 is by default (one process, uvloop, no access log, connections that skip the reset query). No
 validation, no error mapping, no middleware: what the service does on top is the price of its
-own code. Its pool is asyncpg's as it comes: the service's in-place release (README, "Where a
-request's CPU goes") is the service's own saving.
+own code. Its pool is asyncpg's as it comes: the service's statements run straight on a free
+connection, given back in place (README, "Where a request's CPU goes"), are its own saving.
 
 Each flag switches one habit back to the slower choice, for the bench's known wins. The database
 and the pool come from the service's own variables.
