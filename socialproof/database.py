@@ -2,7 +2,7 @@
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -151,69 +151,38 @@ class BoundedPool(asyncpg.Pool):
         else:
             await super().release(connection, timeout=timeout)
 
-    # asyncpg's statements on the pool, overridden with their signatures.
-    async def fetchrow(
+    async def _run(
         self,
+        on_pool: Callable[..., Awaitable[Any]],
+        on_connection: Callable[..., Awaitable[Any]],
         query: str,
-        *args: Any,
-        timeout: float | None = None,  # noqa: ASYNC109
-        record_class: Any = None,
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
     ) -> Any:
+        """`on_connection` (asyncpg's Connection method) on a free connection, given back as
+        above; when none is free, `on_pool` (asyncpg's Pool method, with its acquire)."""
         holder = self._take_free()
         if holder is None:
-            return await super().fetchrow(query, *args, timeout=timeout, record_class=record_class)
+            return await on_pool(self, query, *args, **kwargs)
         con = holder._con
         try:
-            return await con.fetchrow(query, *args, timeout=timeout, record_class=record_class)
+            return await on_connection(con, query, *args, **kwargs)
         finally:
             await self._give_back(holder, con)
 
-    async def fetch(
-        self,
-        query: str,
-        *args: Any,
-        timeout: float | None = None,  # noqa: ASYNC109
-        record_class: Any = None,
-    ) -> list[Any]:
-        holder = self._take_free()
-        if holder is None:
-            return await super().fetch(query, *args, timeout=timeout, record_class=record_class)
-        con = holder._con
-        try:
-            return await con.fetch(query, *args, timeout=timeout, record_class=record_class)
-        finally:
-            await self._give_back(holder, con)
+    # asyncpg's statements on the pool, taking the same arguments (timeout, record_class,
+    # column) and returning the same awaitable.
+    def fetchrow(self, query: str, *args: Any, **kwargs: Any) -> Awaitable[Any]:
+        return self._run(asyncpg.Pool.fetchrow, asyncpg.Connection.fetchrow, query, args, kwargs)
 
-    async def fetchval(
-        self,
-        query: str,
-        *args: Any,
-        column: int = 0,
-        timeout: float | None = None,  # noqa: ASYNC109
-    ) -> Any:
-        holder = self._take_free()
-        if holder is None:
-            return await super().fetchval(query, *args, column=column, timeout=timeout)
-        con = holder._con
-        try:
-            return await con.fetchval(query, *args, column=column, timeout=timeout)
-        finally:
-            await self._give_back(holder, con)
+    def fetch(self, query: str, *args: Any, **kwargs: Any) -> Awaitable[Any]:
+        return self._run(asyncpg.Pool.fetch, asyncpg.Connection.fetch, query, args, kwargs)
 
-    async def execute(
-        self,
-        query: str,
-        *args: Any,
-        timeout: float | None = None,  # noqa: ASYNC109
-    ) -> str:
-        holder = self._take_free()
-        if holder is None:
-            return await super().execute(query, *args, timeout=timeout)
-        con = holder._con
-        try:
-            return await con.execute(query, *args, timeout=timeout)
-        finally:
-            await self._give_back(holder, con)
+    def fetchval(self, query: str, *args: Any, **kwargs: Any) -> Awaitable[Any]:
+        return self._run(asyncpg.Pool.fetchval, asyncpg.Connection.fetchval, query, args, kwargs)
+
+    def execute(self, query: str, *args: Any, **kwargs: Any) -> Awaitable[Any]:
+        return self._run(asyncpg.Pool.execute, asyncpg.Connection.execute, query, args, kwargs)
 
 
 async def _connect(*args: Any, **kwargs: Any) -> asyncpg.Connection:
